@@ -1,0 +1,1 @@
+"""Interpreter start-up and shutdown only."""

@@ -1,0 +1,1 @@
+"""Toolkit that fetches, patches, builds, tests and benchmarks CPython variants."""

@@ -1,0 +1,1 @@
+"""The three kinds of benchmark: pyperformance, thread scaling, instruction counts."""

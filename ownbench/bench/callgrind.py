@@ -1,0 +1,61 @@
+"""Instruction counts of small single-thread workloads under valgrind's callgrind."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .. import paths, system_deps
+from ..build import Installed
+from ..console import note, step
+from ..errors import ToolkitError
+from ..results import read_json, write_json
+from .profiles import Profile
+
+WORKLOAD_DIR = paths.BENCH_DIR / "callgrind"
+TOTALS = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
+ENV = {"PYTHONHASHSEED": "0", "LC_ALL": "C", "PATH": "/usr/bin:/bin"}
+
+
+def workloads() -> list[Path]:
+    return sorted(WORKLOAD_DIR.glob("*.py"))
+
+
+def count_instructions(python: Path, workload: Path) -> int:
+    """Total instructions (Ir) callgrind reports for running `workload` once."""
+    with tempfile.TemporaryDirectory(prefix="ownbench-callgrind-") as tmp:
+        out = Path(tmp) / "callgrind.out"
+        command = [
+            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+            str(python), "-I", str(workload),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, env=ENV, check=False)
+        if result.returncode != 0:
+            raise ToolkitError(f"callgrind failed on {workload.name} with {python}:\n{result.stderr[-2000:]}")
+        match = TOTALS.search(out.read_text())
+        if not match:
+            raise ToolkitError(f"no totals in callgrind output of {workload.name}")
+        return int(match.group(1))
+
+
+def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -> None:
+    """Count instructions of every workload on every variant (one JSON per variant)."""
+    system_deps.ensure_packages(system_deps.BENCH_PACKAGES)
+    step(f"Instruction counts (callgrind) of {len(workloads())} workloads")
+    for inst in installed:
+        target = out_dir / "callgrind" / f"{inst.variant.name}.json"
+        if target.is_file():
+            note(f"{inst.variant.name}: already counted")
+            continue
+        counts: dict[str, list[int]] = {}
+        for workload in workloads():
+            repeats = range(profile.callgrind_repeats)
+            counts[workload.stem] = [count_instructions(inst.python, workload) for _ in repeats]
+            note(f"{inst.variant.name} {workload.stem}: {counts[workload.stem][0]:,} instructions")
+        write_json(target, {"variant": inst.variant.name, "instructions": counts})
+
+
+def load_callgrind(out_dir: Path) -> dict[str, dict[str, list[int]]]:
+    return {p.stem: read_json(p)["instructions"] for p in sorted((out_dir / "callgrind").glob("*.json"))}

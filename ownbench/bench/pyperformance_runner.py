@@ -1,0 +1,110 @@
+"""pyperformance across variants, one benchmark at a time, interleaved in rounds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyperf
+
+from ..build import Installed
+from ..console import note, step
+from ..errors import ToolkitError
+from ..process import run_logged
+from .interleave import rotated
+from .profiles import Profile
+
+
+def _pyperformance(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pyperformance", *args]
+
+
+def benchmark_names(profile: Profile) -> list[str]:
+    """The profile's benchmarks; pyperformance's default suite when the profile names none."""
+    if profile.pyperformance_benchmarks is not None:
+        return list(profile.pyperformance_benchmarks)
+    listing = subprocess.run(_pyperformance("list", "-b", "default"), capture_output=True, text=True, check=True)
+    return [ln[2:].strip() for ln in listing.stdout.splitlines() if ln.startswith("- ")]
+
+
+def venv_path(installed: Installed) -> Path:
+    return installed.prefix.parent / "pyperformance-venv"
+
+
+def _ensure_venv(installed: Installed, names: list[str], log: Path) -> None:
+    venv = venv_path(installed)
+    if (venv / "bin" / "python").exists():
+        return
+    run_logged(
+        _pyperformance("venv", "create", "--python", str(installed.python), "--venv", str(venv), "-b", ",".join(names)),
+        log,
+        title=f"{installed.variant.name}: pyperformance venv",
+    )
+
+
+def raw_file(raw_dir: Path, variant: str, benchmark: str, round_no: int) -> Path:
+    return raw_dir / variant / f"{benchmark}.r{round_no}.json"
+
+
+def run_pyperformance(installed: list[Installed], profile: Profile, out_dir: Path) -> dict[str, list[str]]:
+    """Run every (round, benchmark, variant) not yet done; return the failures per variant."""
+    names = benchmark_names(profile)
+    raw_dir = out_dir / "raw" / "pyperformance"
+    log = out_dir / "logs" / "pyperformance.log"
+    for inst in installed:
+        _ensure_venv(inst, names, log)
+    failures: dict[str, list[str]] = {i.variant.name: [] for i in installed}
+    total = profile.rounds * len(names) * len(installed)
+    done = 0
+    for round_no in range(profile.rounds):
+        step(f"pyperformance round {round_no + 1}/{profile.rounds} ({len(names)} benchmarks)")
+        for index, name in enumerate(names):
+            for inst in rotated(installed, round_no + index):
+                done += 1
+                target = raw_file(raw_dir, inst.variant.name, name, round_no)
+                if target.is_file():
+                    continue
+                note(f"[{done}/{total}] {name} on {inst.variant.name}")
+                part = target.with_name(target.name + ".part")
+                part.unlink(missing_ok=True)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                command = _pyperformance(
+                    "run", "--python", str(inst.python), "--venv", str(venv_path(inst)),
+                    "-b", name, *profile.pyperf_mode, "-o", str(part),
+                )
+                try:
+                    run_logged(command, log, title=f"{name} on {inst.variant.name}")
+                    os.replace(part, target)
+                except ToolkitError as exc:
+                    note(f"[red]{name} failed on {inst.variant.name}[/] (see {log}): {str(exc).splitlines()[0]}")
+                    failures[inst.variant.name].append(name)
+                finally:
+                    part.unlink(missing_ok=True)
+    for inst in installed:
+        name = inst.variant.name
+        merge_rounds(sorted((raw_dir / name).glob("*.json")), out_dir / "pyperformance" / f"{name}.json")
+    return failures
+
+
+def merge_rounds(files: list[Path], dest: Path) -> None:
+    """Combine per-benchmark, per-round pyperf files into one suite per variant."""
+    if not files:
+        return
+    merged: pyperf.BenchmarkSuite | None = None
+    for f in files:
+        suite = pyperf.BenchmarkSuite.load(str(f))
+        if merged is None:
+            merged = suite
+            continue
+        for bench in suite.get_benchmarks():
+            if bench.get_name() in merged.get_benchmark_names():
+                merged.get_benchmark(bench.get_name()).add_runs(bench)
+            else:
+                merged.add_benchmark(bench)
+    assert merged is not None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    merged.dump(str(part), replace=True)
+    os.replace(part, dest)

@@ -1,0 +1,80 @@
+"""Thread scaling with CPython's Tools/ftscalingbench, wrapped to produce JSON."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from ..build import Installed
+from ..console import note, step
+from ..errors import ToolkitError
+from ..results import read_json, write_json
+from .interleave import rotated
+from .profiles import Profile
+
+LINE = re.compile(r"^(?P<name>\w+)\s+(?P<ms>[0-9.]+) ms$")
+
+
+def script_path(installed: Installed) -> Path:
+    """ftscalingbench.py from the variant's own source tree."""
+    return installed.prefix.parent / "src" / "Tools" / "ftscalingbench" / "ftscalingbench.py"
+
+
+def parse_timings(output: str) -> dict[str, float]:
+    """Benchmark name -> milliseconds from ftscalingbench's --*-only text output."""
+    found = {m["name"]: float(m["ms"]) for m in map(LINE.match, output.splitlines()) if m}
+    if not found:
+        raise ToolkitError(f"no timings in ftscalingbench output:\n{output}")
+    return found
+
+
+def time_threads(python: Path, script: Path, threads: int, scale: int) -> dict[str, float]:
+    """Milliseconds for `threads` threads each running every benchmark's work once."""
+    command = [str(python), str(script), "--parallel-only", "--threads", str(threads), "--scale", str(scale)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ToolkitError(f"{' '.join(command)} failed:\n{result.stderr}")
+    return parse_timings(result.stdout)
+
+
+def speedups(timings: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
+    """Per benchmark and thread count: threads * median(t1) / median(tN)."""
+    result: dict[str, dict[str, float]] = {}
+    for name, by_threads in timings.items():
+        base = statistics.median(by_threads["1"])
+        result[name] = {t: int(t) * base / statistics.median(v) for t, v in by_threads.items()}
+    return result
+
+
+def run_scaling(installed: list[Installed], profile: Profile, out_dir: Path) -> None:
+    """Repeat every thread count for every variant, interleaved; one JSON per variant."""
+    step(f"Scaling (ftscalingbench) at {', '.join(map(str, profile.scaling_threads))} threads")
+    targets = {i.variant.name: out_dir / "scaling" / f"{i.variant.name}.json" for i in installed}
+    pending = [i for i in installed if not targets[i.variant.name].is_file()]
+    if not pending:
+        note("scaling: already measured")
+        return
+    collected: dict[str, dict[str, dict[str, list[float]]]] = {i.variant.name: {} for i in pending}
+    for repeat in range(profile.scaling_repeats):
+        for threads in profile.scaling_threads:
+            for inst in rotated(pending, repeat):
+                note(f"repeat {repeat + 1}/{profile.scaling_repeats}: {inst.variant.name} at {threads} thread(s)")
+                for name, ms in time_threads(inst.python, script_path(inst), threads, profile.scaling_scale).items():
+                    collected[inst.variant.name].setdefault(name, {}).setdefault(str(threads), []).append(ms)
+    for inst in pending:
+        data: dict[str, Any] = {
+            "variant": inst.variant.name,
+            "threads": list(profile.scaling_threads),
+            "scale": profile.scaling_scale,
+            "repeats": profile.scaling_repeats,
+            "timings_ms": collected[inst.variant.name],
+        }
+        data["speedup"] = speedups(data["timings_ms"])
+        write_json(targets[inst.variant.name], data)
+
+
+def load_scaling(out_dir: Path) -> dict[str, dict[str, Any]]:
+    return {p.stem: read_json(p) for p in sorted((out_dir / "scaling").glob("*.json"))}

@@ -1,0 +1,81 @@
+"""The toolkit's tasks as plain functions; tasks.py only parses options and calls these."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from . import machine, paths
+from .bench.callgrind import run_callgrind
+from .bench.profiles import Profile
+from .bench.pyperformance_runner import run_pyperformance
+from .bench.scaling import run_scaling
+from .build import BuildOptions, Installed, build, load_installed
+from .regrtest import DEFAULT_TESTS, TestCounts, run_tests
+from .results import read_json, write_json
+from .sources import SourceArchive, SourceOptions, default_chain, fetch
+from .variants import Variant, get_variant
+from .versions import Release
+from .worktree import default_series, series_for, work_tree
+
+
+def fetch_source(release: Release, options: SourceOptions | None = None) -> SourceArchive:
+    """Fetch (or find in the cache) the verified source archive of `release`."""
+    return fetch(release, paths.cache_dir(), default_chain(options or SourceOptions()))
+
+
+def patch_variant(variant: Variant, release: Release) -> Path:
+    """Prepare the variant's work tree; return its path."""
+    archive = fetch_source(release)
+    tree = work_tree(variant)
+    tree.prepare(archive, series_for(variant))
+    return tree.src
+
+
+def refresh_patches(variant_name: str = "owner") -> list[Path]:
+    """Write the commits of the variant's work tree back to patches/."""
+    return work_tree(get_variant(variant_name)).refresh(default_series())
+
+
+def build_variants(variants: list[Variant], release: Release, options: BuildOptions) -> list[Installed]:
+    archive = fetch_source(release)
+    return [build(v, release, archive, options) for v in variants]
+
+
+def installed_variants(variants: list[Variant], release: Release) -> list[Installed]:
+    return [load_installed(v, release) for v in variants]
+
+
+def run_regrtest(variant: Variant, release: Release, tests: tuple[str, ...], out_dir: Path) -> TestCounts:
+    """Run regrtest on a built variant; write its counts under out_dir/regrtest/."""
+    installed = load_installed(variant, release)
+    counts = run_tests(installed, tests or DEFAULT_TESTS[variant.name], out_dir / "regrtest" / f"{variant.name}.json")
+    return counts
+
+
+def record_run(out_dir: Path, label: str, profile: Profile, installed: list[Installed]) -> None:
+    """Write (or extend) run.json: what was run, where, on which builds."""
+    run_file = out_dir / "run.json"
+    run: dict[str, Any] = read_json(run_file) if run_file.is_file() else {
+        "label": label, "profile": profile.name, "date": time.strftime("%Y-%m-%d"), "variants": [], "manifests": {},
+        "failures": {},
+    }
+    for inst in installed:
+        if inst.variant.name not in run["variants"]:
+            run["variants"].append(inst.variant.name)
+        run["manifests"][inst.variant.name] = inst.manifest
+    run["machine"] = machine.describe()
+    write_json(run_file, run)
+
+
+def run_benchmarks(variants: list[Variant], release: Release, profile: Profile, out_dir: Path, label: str) -> None:
+    """pyperformance, scaling and callgrind for the built variants, into out_dir."""
+    installed = installed_variants(variants, release)
+    record_run(out_dir, label, profile, installed)
+    failures = run_pyperformance(installed, profile, out_dir)
+    run = read_json(out_dir / "run.json")
+    run["failures"] = {**run.get("failures", {}), **failures}
+    write_json(out_dir / "run.json", run)
+    run_scaling(installed, profile, out_dir)
+    run_callgrind(installed, profile, out_dir)

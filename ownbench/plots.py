@@ -1,0 +1,31 @@
+"""PNG plots for the report (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def grouped_bars(
+    groups: list[str], series: dict[str, list[float]], *, title: str, ylabel: str, reference: float | None, out: Path
+) -> Path:
+    """One bar per series in each group, with an optional horizontal reference line."""
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.6 * len(groups) * max(1, len(series))), 4.5))
+    width = 0.8 / max(1, len(series))
+    for k, (name, values) in enumerate(series.items()):
+        ax.bar([i + k * width for i in range(len(groups))], values, width, label=name)
+    if reference is not None:
+        ax.axhline(reference, color="grey", linewidth=0.8, linestyle="--")
+    ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(groups))])
+    ax.set_xticklabels(groups, rotation=45, ha="right")
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

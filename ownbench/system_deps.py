@@ -1,0 +1,59 @@
+"""Install the Debian packages a task needs, or say exactly how to."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+from .console import note, step
+from .errors import ToolkitError
+
+BUILD_PACKAGES: tuple[str, ...] = (
+    "build-essential",
+    "pkg-config",
+    "ccache",
+    "xz-utils",
+    "git",
+    "libssl-dev",
+    "zlib1g-dev",
+    "libbz2-dev",
+    "liblzma-dev",
+    "libsqlite3-dev",
+    "libffi-dev",
+    "libreadline-dev",
+    "libncurses-dev",
+    "libgdbm-dev",
+    "uuid-dev",
+    "libzstd-dev",
+)
+BENCH_PACKAGES: tuple[str, ...] = ("valgrind", "util-linux")
+
+
+def missing_packages(packages: tuple[str, ...]) -> list[str]:
+    """Those of `packages` dpkg does not report as installed."""
+    missing = []
+    for package in packages:
+        result = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True, check=False
+        )
+        if "install ok installed" not in result.stdout:
+            missing.append(package)
+    return missing
+
+
+def ensure_packages(packages: tuple[str, ...]) -> None:
+    """Install missing packages with apt-get when root; otherwise fail with the command to run."""
+    if shutil.which("dpkg-query") is None:
+        note("[yellow]not a Debian system: make sure the build dependencies are installed[/]")
+        return
+    missing = missing_packages(packages)
+    if not missing:
+        return
+    command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
+    if os.geteuid() != 0:
+        raise ToolkitError("missing Debian packages; run:\n  sudo apt-get update && sudo " + " ".join(command))
+    step(f"Installing Debian packages: {' '.join(missing)}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+    subprocess.run([*command, "-q"], check=True, env=env)

@@ -1,0 +1,218 @@
+"""Per-variant CPython work trees: pristine baseline, patch series as commits, overlay."""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import json
+import re
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from . import paths
+from .console import note, step
+from .errors import ToolkitError
+from .sources import SourceArchive
+from .variants import Variant
+
+BASELINE_TAG = "ownbench-baseline"
+IDENTITY = {"user.name": "ownbench", "user.email": "ownbench@localhost"}
+
+
+class PatchFailed(ToolkitError):
+    """A patch of the series does not apply to the pristine source."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """The patch files of `patches/series` in order, plus the overlay directory."""
+
+    patches_dir: Path
+    overlay_dir: Path
+
+    def patch_files(self) -> list[Path]:
+        listing = self.patches_dir / "series"
+        if not listing.is_file():
+            return []
+        names = [ln.strip() for ln in listing.read_text().splitlines()]
+        files = [self.patches_dir / n for n in names if n and not n.startswith("#")]
+        for f in files:
+            if not f.is_file():
+                raise ToolkitError(f"{listing} lists {f.name}, which does not exist")
+        return files
+
+    def overlay_files(self) -> list[Path]:
+        if not self.overlay_dir.is_dir():
+            return []
+        return sorted(p for p in self.overlay_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+    def digest(self) -> str:
+        """Hash of the series, the patches and the overlay: what the tree is made of."""
+        h = hashlib.sha256()
+        for f in self.patch_files():
+            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        h.update(b"overlay\0")
+        for f in self.overlay_files():
+            h.update(str(f.relative_to(self.overlay_dir)).encode() + b"\0" + f.read_bytes() + b"\0")
+        return h.hexdigest()
+
+
+def default_series() -> Series:
+    return Series(paths.PATCHES_DIR, paths.OVERLAY_DIR)
+
+
+EMPTY_SERIES = Series(Path("/nonexistent-patches"), Path("/nonexistent-overlay"))
+
+
+def series_for(variant: Variant) -> Series:
+    return default_series() if variant.patched else EMPTY_SERIES
+
+
+def extract(archive: Path, dest: Path) -> None:
+    """Unpack a tarball, with the 'data' safety filter where this Python has it."""
+    with tarfile.open(archive) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(dest, filter="data")
+        else:  # Python 3.10 before 3.10.12
+            tar.extractall(dest)
+
+
+@dataclass
+class WorkTree:
+    """The git work tree of one variant under build/<variant>/src."""
+
+    root: Path
+
+    @property
+    def src(self) -> Path:
+        return self.root / "src"
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / "worktree.json"
+
+    def state(self) -> dict[str, str]:
+        if self.state_file.is_file() and (self.src / ".git").is_dir():
+            return dict(json.loads(self.state_file.read_text()))
+        return {}
+
+    def repo(self) -> git.Repo:
+        return git.Repo(self.src)
+
+    def prepare(self, archive: SourceArchive, series: Series) -> None:
+        """Make the tree = source + series + overlay; do nothing when it already is."""
+        state = self.state()
+        wanted = series.digest()
+        if state and self._has_unrefreshed_commits(state):
+            if state.get("source") != archive.digest or state.get("series") != wanted:
+                raise ToolkitError(
+                    f"{self.src} has commits that are not in patches/ yet; "
+                    "run `invoke patch --refresh` to save them (or remove the tree to drop them)"
+                )
+        if state.get("source") != archive.digest:
+            self._unpack(archive)
+            state = {}
+        repo = self.repo()
+        if state.get("series") != wanted:
+            self._apply_series(repo, series)
+        else:
+            note(f"{self.src}: patches up to date")
+        self._copy_overlay(repo, series)
+        self.state_file.write_text(
+            json.dumps({"source": archive.digest, "series": wanted, "head": repo.head.commit.hexsha}, indent=2)
+        )
+
+    def _has_unrefreshed_commits(self, state: dict[str, str]) -> bool:
+        return self.repo().head.commit.hexsha != state.get("head")
+
+    def _unpack(self, archive: SourceArchive) -> None:
+        step(f"Unpacking {archive.path.name} into {self.src}")
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.root, prefix=".unpack-") as tmp:
+            extract(archive.path, Path(tmp))
+            (top,) = Path(tmp).iterdir()
+            repo = git.Repo.init(top)
+            with repo.config_writer() as cfg:
+                for key, value in IDENTITY.items():
+                    section, option = key.split(".")
+                    cfg.set_value(section, option, value)
+            repo.git.add("--all", "--force")
+            repo.git.commit("--quiet", "--no-verify", "-m", f"Pristine {archive.path.name}\n\nSource: {archive.digest}")
+            repo.create_tag(BASELINE_TAG)
+            if self.src.exists():
+                shutil.rmtree(self.src)
+            top.rename(self.src)
+        repo = git.Repo(self.src)
+        repo.git.update_index("-q", "--refresh")  # stat data is stale after the move
+        (Path(repo.git_dir) / "info" / "exclude").write_text("__pycache__/\n")
+        self.state_file.unlink(missing_ok=True)
+
+    def _apply_series(self, repo: git.Repo, series: Series) -> None:
+        repo.git.reset("--hard", "--quiet", BASELINE_TAG)
+        for patch in series.patch_files():
+            note(f"applying {patch.name}")
+            try:
+                repo.git.am("--quiet", "--keep-cr", str(patch))
+            except git.GitCommandError as exc:
+                repo.git.am("--abort")
+                repo.git.reset("--hard", "--quiet", BASELINE_TAG)
+                files = sorted(set(re.findall(r"error: (?:patch failed: )?([^:\s]+)(?::\d+)?", exc.stderr or "")))
+                detail = "\n    ".join((exc.stderr or "").strip().splitlines())
+                raise PatchFailed(
+                    f"patch {patch.name} does not apply to {', '.join(files) or 'the source'}; "
+                    f"{self.src} is back at its pristine baseline\n    {detail}"
+                ) from exc
+
+    def _copy_overlay(self, repo: git.Repo, series: Series) -> None:
+        copied = []
+        for f in series.overlay_files():
+            relative = f.relative_to(series.overlay_dir)
+            target = self.src / relative
+            if target.is_file() and filecmp.cmp(f, target, shallow=False):
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, target)
+            copied.append(str(relative))
+        if copied:
+            note(f"overlay: copied {len(copied)} file(s)")
+            exclude = Path(repo.git_dir) / "info" / "exclude"
+            exclude.parent.mkdir(exist_ok=True)
+            known = set(exclude.read_text().splitlines()) if exclude.is_file() else set()
+            with exclude.open("a") as out:
+                for name in copied:
+                    if f"/{name}" not in known:
+                        out.write(f"/{name}\n")
+
+    def refresh(self, series: Series) -> list[Path]:
+        """Write the tree's commits since the baseline back out as patches/ + series."""
+        repo = self.repo()
+        if repo.is_dirty(untracked_files=False):
+            raise ToolkitError(f"{self.src} has uncommitted changes; commit them in the tree first")
+        series.patches_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=series.patches_dir, prefix=".refresh-") as tmp:
+            repo.git.format_patch(
+                f"{BASELINE_TAG}..HEAD", "--zero-commit", "--no-signature", "--no-stat", "-o", tmp
+            )
+            new = sorted(Path(tmp).glob("*.patch"))
+            for old in series.patch_files():
+                old.unlink()
+            written = []
+            for f in new:
+                dest = series.patches_dir / f.name
+                f.rename(dest)
+                written.append(dest)
+        (series.patches_dir / "series").write_text("".join(f"{p.name}\n" for p in written))
+        state = self.state()
+        if state:
+            state.update(series=series.digest(), head=repo.head.commit.hexsha)
+            self.state_file.write_text(json.dumps(state, indent=2))
+        return written
+
+
+def work_tree(variant: Variant) -> WorkTree:
+    return WorkTree(paths.build_root() / variant.name)

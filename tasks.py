@@ -1,0 +1,123 @@
+"""invoke tasks: a thin command-line layer over the ownbench package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from invoke import Context, task  # type: ignore[attr-defined]
+
+from ownbench import pipeline
+from ownbench.bench.profiles import get_profile
+from ownbench.build import BuildOptions
+from ownbench.console import console
+from ownbench.errors import ToolkitError
+from ownbench.report import write_report
+from ownbench.reproduce import reproduce as run_reproduce
+from ownbench.results import default_run_dir, latest_run_dir
+from ownbench.sources import SourceOptions
+from ownbench.variants import select_variants
+from ownbench.versions import DEFAULT_VERSION, get_release
+
+
+def _fail(exc: ToolkitError) -> None:
+    console.print(f"[bold red]error:[/] {exc}")
+    sys.exit(1)
+
+
+@task(help={"tarball": "use this local source tarball first", "git_remote": "git remote to clone the tag from",
+            "version": "CPython version to fetch"})
+def fetch(c: Context, tarball: str = "", git_remote: str = "", version: str = DEFAULT_VERSION) -> None:
+    """Fetch the pinned, checksum-verified CPython source."""
+    try:
+        options = SourceOptions(tarball=Path(tarball) if tarball else None)
+        if git_remote:
+            options.git_remote = git_remote
+        archive = pipeline.fetch_source(get_release(version), options)
+        console.print(str(archive.path))
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(help={"variant": "stock, ft, owner or all", "refresh": "write the owner tree's commits back to patches/"})
+def patch(c: Context, variant: str = "owner", refresh: bool = False) -> None:
+    """Make a variant's work tree: pristine source + patches/series + cpython-overlay/."""
+    try:
+        if refresh:
+            for written in pipeline.refresh_patches(variant):
+                console.print(str(written))
+            return
+        for v in select_variants(variant):
+            console.print(str(pipeline.patch_variant(v, get_release())))
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(help={"variant": "stock, ft, owner or all (comma-separated)", "jobs": "parallel make jobs",
+            "pgo": "profile-guided optimization (--enable-optimizations)"})
+def build(c: Context, variant: str = "all", jobs: int = 0, pgo: bool = False) -> None:
+    """Configure, build with ccache, install under build/ and check the variants."""
+    try:
+        options = BuildOptions(jobs=jobs or BuildOptions().jobs, pgo=pgo)
+        for installed in pipeline.build_variants(select_variants(variant), get_release(), options):
+            console.print(str(installed.python))
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(help={"variant": "stock, ft or owner", "tests": "comma-separated regrtest names (default: the variant's list)",
+            "out": "results directory (default: results/<date>-<label>-<arch>-tests)", "label": "results label"})
+def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", label: str = "local") -> None:
+    """Run CPython's regrtest on a built variant and record passed/failed/skipped."""
+    try:
+        names = tuple(t for t in tests.split(",") if t)
+        failed = False
+        for v in select_variants(variant):
+            out_dir = Path(out) if out else default_run_dir(label, "tests")
+            failed |= not pipeline.run_regrtest(v, get_release(), names, out_dir).ok
+        if failed:
+            raise ToolkitError("some tests failed")
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(help={"profile": "quick or full", "variant": "variants to compare (comma-separated, or all)",
+            "out": "results directory (default: results/<date>-<label>-<arch>-<profile>)", "label": "results label"})
+def bench(c: Context, profile: str = "quick", variant: str = "all", out: str = "", label: str = "local") -> None:
+    """Run pyperformance, ftscalingbench scaling and callgrind counts on built variants."""
+    try:
+        prof = get_profile(profile)
+        out_dir = Path(out) if out else default_run_dir(label, prof.name)
+        pipeline.run_benchmarks(select_variants(variant), get_release(), prof, out_dir, label)
+        console.print(str(out_dir))
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(help={"out": "results directory to report on (default: the newest under results/)"})
+def report(c: Context, out: str = "") -> None:
+    """Write report.md, plots and summary.json for a results directory."""
+    try:
+        console.print(str(write_report(Path(out) if out else latest_run_dir())))
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(help={"profile": "quick or full", "variant": "variants (default all)", "label": "results label",
+            "jobs": "parallel make jobs"})
+def reproduce(c: Context, profile: str = "quick", variant: str = "all", label: str = "local", jobs: int = 0) -> None:
+    """Fetch, patch, build, smoke-test, benchmark and report, resuming an interrupted run."""
+    try:
+        path = run_reproduce(select_variants(variant), get_release(), get_profile(profile), label,
+                             jobs or BuildOptions().jobs)
+        console.print(f"[bold green]report:[/] {path}")
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(help={"fast": "skip the slow integration test (fetch through Debian, build stock, regrtest)"})
+def selftest(c: Context, fast: bool = False) -> None:
+    """Run the toolkit's own test suite (pytest)."""
+    args = ["-m", "not integration"] if fast else []
+    sys.exit(subprocess.call([sys.executable, "-m", "pytest", "-v", *args], cwd=Path(__file__).resolve().parent))
