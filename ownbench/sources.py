@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -32,6 +32,8 @@ class SourceArchive:
     origin: str
     digest: str
     """'sha256:<hex>' of the release tarball, or 'git:<commit>' for a git export."""
+    skipped: tuple[str, ...] = ()
+    """Why each earlier source in the chain was passed over."""
 
 
 class Source(Protocol):
@@ -203,5 +205,5 @@ def fetch(release: Release, cache: Path, chain: list[Source]) -> SourceArchive:
             skipped.append(f"{source.name}: {exc}")
             continue
         note(f"[green]using {source.name}:[/] {archive.origin}")
-        return archive
+        return replace(archive, skipped=tuple(skipped))
     raise ToolkitError(f"no source could provide CPython {release.version}:\n  " + "\n  ".join(skipped))

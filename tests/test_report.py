@@ -1,0 +1,90 @@
+"""Report generation from real pyperf output and real callgrind counts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ownbench import system_deps
+from ownbench.bench.callgrind import count_instructions, workloads
+from ownbench.bench.profiles import get_profile
+from ownbench.bench.pyperformance_runner import merge_rounds
+from ownbench.build import Installed
+from ownbench.pipeline import record_run
+from ownbench.report import write_report
+from ownbench.results import write_json
+from ownbench.variants import VARIANTS
+
+STATEMENTS = {"stock": ("sum(range(50))", "sorted(range(50))"), "ft": ("sum(range(400))", "sorted(range(50))")}
+
+
+def pyperf_timeit(out: Path, name: str, statement: str) -> None:
+    """A tiny but real pyperf benchmark, appended to `out`."""
+    subprocess.run(
+        [sys.executable, "-m", "pyperf", "timeit", "--quiet", "-p", "3", "-n", "3", "-w", "1", "-l", "200",
+         "--name", name, "--append", str(out), statement],
+        check=True,
+    )
+
+
+def host_installed(variant: str) -> Installed:
+    python = Path(sys.executable)
+    manifest = {"variant": variant, "version": sys.version, "configure_flags": ["(host)"], "compiler": "host"}
+    return Installed(VARIANTS[variant], python.parent.parent, python, manifest)
+
+
+@pytest.fixture
+def results_dir(tmp_path: Path) -> Path:
+    out = tmp_path / "results" / "2026-11-25-test-x86_64-quick"
+    record_run(out, "test", get_profile("quick"), [host_installed("stock"), host_installed("ft")])
+    for variant, (first, second) in STATEMENTS.items():
+        raw = [out / "raw" / variant / f"{name}.r0.json" for name in ("summing", "sorting")]
+        raw[0].parent.mkdir(parents=True)
+        pyperf_timeit(raw[0], "summing", first)
+        pyperf_timeit(raw[1], "sorting", second)
+        merge_rounds(raw, out / "pyperformance" / f"{variant}.json")
+    return out
+
+
+def test_report_from_pyperf_json(results_dir: Path) -> None:
+    report = write_report(results_dir).read_text()
+    assert "# test: stock, ft (quick profile)" in report
+    assert "Machine:" in report and "cores" in report
+    assert "| summing |" in report and "| sorting |" in report  # pyperf compare_to's table
+    assert "Geometric mean" in report
+    summary = json.loads((results_dir / "summary.json").read_text())
+    geo = summary["pyperformance_geomean"]["ft_vs_stock"]
+    assert geo > 1.5  # ft ran sum(range(400)) against sum(range(50)): clearly slower
+    assert (results_dir / "pyperformance.png").stat().st_size > 1000
+    assert "Max RSS" in report and summary["max_rss_mib_median"]["stock"] > 1
+
+
+def test_merge_keeps_runs_of_every_round(tmp_path: Path) -> None:
+    rounds = [tmp_path / "bench.r0.json", tmp_path / "bench.r1.json"]
+    for f in rounds:
+        pyperf_timeit(f, "bench", "pass")
+    merge_rounds(rounds, tmp_path / "merged.json")
+    merged = json.loads((tmp_path / "merged.json").read_text())
+    (bench,) = merged["benchmarks"]
+    assert len([r for r in bench["runs"] if "values" in r]) == 6  # 3 processes per round, 2 rounds
+
+
+def test_callgrind_counts_are_real_and_reported(results_dir: Path) -> None:
+    system_deps.ensure_packages(system_deps.BENCH_PACKAGES)
+    names = [w.stem for w in workloads()]
+    assert {"startup", "containers", "objects"} <= set(names)
+    python = Path(sys.executable)
+    startup = next(w for w in workloads() if w.stem == "startup")
+    containers = next(w for w in workloads() if w.stem == "containers")
+    small, big = count_instructions(python, startup), count_instructions(python, containers)
+    assert 1_000_000 < small < big
+    for variant in ("stock", "ft"):
+        write_json(results_dir / "callgrind" / f"{variant}.json",
+                   {"variant": variant, "instructions": {"startup": [small], "containers": [big]}})
+    report = write_report(results_dir).read_text()
+    assert f"| containers | {big:,} | {big:,} (1.000) |" in report
+    assert json.loads((results_dir / "summary.json").read_text())["instructions"]["ft"]["startup"] == small

@@ -1,0 +1,50 @@
+"""The variant table and the command line's handling of variant names."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ownbench.build import BuildOptions, configure_flags
+from ownbench.errors import ToolkitError
+from ownbench.variants import VARIANTS, get_variant, select_variants
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_three_variants_with_their_configure_flags() -> None:
+    assert list(VARIANTS) == ["stock", "ft", "owner"]
+    assert "--disable-gil" not in configure_flags(VARIANTS["stock"], BuildOptions())
+    assert "--disable-gil" in configure_flags(VARIANTS["ft"], BuildOptions())
+    assert set(VARIANTS["ft"].configure_flags) <= set(VARIANTS["owner"].configure_flags)
+    assert [v.abiflags for v in VARIANTS.values()] == ["", "t", "t"]
+    assert [v.gil_enabled for v in VARIANTS.values()] == [True, False, False]
+    assert [v.patched for v in VARIANTS.values()] == [False, False, True]
+    assert "--enable-optimizations" in configure_flags(VARIANTS["ft"], BuildOptions(pgo=True))
+
+
+def test_selection() -> None:
+    assert [v.name for v in select_variants("all")] == ["stock", "ft", "owner"]
+    assert [v.name for v in select_variants("ft, stock,ft")] == ["ft", "stock"]
+    with pytest.raises(ToolkitError, match="valid variants: stock, ft, owner, all"):
+        get_variant("nope")
+
+
+def invoke(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=REPO, capture_output=True, text=True)
+
+
+def test_cli_unknown_variant_lists_valid_ones() -> None:
+    result = invoke("build", "--variant", "nope")
+    assert result.returncode == 1
+    assert "unknown variant 'nope'; valid variants: stock, ft, owner, all" in result.stderr
+
+
+def test_cli_lists_every_task_with_help() -> None:
+    listing = invoke("--list").stdout
+    for name in ("fetch", "patch", "build", "test", "bench", "report", "reproduce", "selftest"):
+        line = next((ln for ln in listing.splitlines() if ln.strip().startswith(name + " ")), "")
+        assert len(line.split(maxsplit=1)) == 2, f"task {name} has no help line in:\n{listing}"

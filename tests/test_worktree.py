@@ -1,0 +1,122 @@
+"""Patch application with gitpython: commits per patch, failures, idempotency, refresh."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import git
+import pytest
+from conftest import TinySource
+
+from ownbench import paths
+from ownbench.sources import LocalTarball, SourceArchive, fetch
+from ownbench.worktree import BASELINE_TAG, PatchFailed, Series, WorkTree
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def series_copy(tmp_path: Path, name: str) -> Series:
+    """A writable copy of a fixture series, with a one-file overlay."""
+    patches = tmp_path / f"patches-{name}"
+    shutil.copytree(FIXTURES / name, patches)
+    overlay = tmp_path / "overlay"
+    (overlay / "Lib" / "test" / "test_ownership").mkdir(parents=True, exist_ok=True)
+    (overlay / "Lib" / "test" / "test_ownership" / "__init__.py").write_text("# overlay file\n")
+    return Series(patches, overlay)
+
+
+@pytest.fixture
+def archive(tiny_source: TinySource) -> SourceArchive:
+    return fetch(tiny_source.release, paths.cache_dir(), [LocalTarball(tiny_source.tarball)])
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> WorkTree:
+    return WorkTree(tmp_path / "build" / "owner")
+
+
+def test_series_applies_one_commit_per_patch_then_overlay(
+    tree: WorkTree, archive: SourceArchive, tmp_path: Path
+) -> None:
+    tree.prepare(archive, series_copy(tmp_path, "good"))
+    repo = git.Repo(tree.src)
+    assert "/* line 20: owner fast path */" in (tree.src / "Objects/listobject.c").read_text()
+    head = repo.head.commit
+    assert head.summary == "Mark the list fast path"
+    assert "so that applying it can be checked" in str(head.message)
+    assert head.parents[0] == repo.tags[BASELINE_TAG].commit
+    assert (tree.src / "Lib/test/test_ownership/__init__.py").read_text() == "# overlay file\n"
+    assert not repo.is_dirty(untracked_files=True)  # overlay files are excluded, not committed
+
+
+def test_broken_patch_names_patch_and_file_and_leaves_baseline(
+    tree: WorkTree, archive: SourceArchive, tmp_path: Path
+) -> None:
+    with pytest.raises(PatchFailed) as caught:
+        tree.prepare(archive, series_copy(tmp_path, "broken"))
+    message = str(caught.value)
+    assert "0002-Rename-list-line-thirty.patch" in message
+    assert "Objects/listobject.c" in message
+    repo = git.Repo(tree.src)
+    assert repo.head.commit == repo.tags[BASELINE_TAG].commit
+    assert "owner fast path" not in (tree.src / "Objects/listobject.c").read_text()
+    assert not repo.is_dirty(untracked_files=False)
+
+
+def test_rerun_changes_nothing(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
+    series = series_copy(tmp_path, "good")
+    tree.prepare(archive, series)
+    repo = git.Repo(tree.src)
+    head, commits = repo.head.commit.hexsha, len(list(repo.iter_commits()))
+    stamps = {p: p.stat().st_mtime_ns for p in tree.src.rglob("*") if p.is_file() and ".git" not in p.parts}
+    tree.prepare(archive, series)
+    assert repo.head.commit.hexsha == head
+    assert len(list(repo.iter_commits())) == commits
+    assert stamps == {p: p.stat().st_mtime_ns for p in stamps}
+
+
+def test_refresh_round_trip_is_byte_identical(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
+    series = series_copy(tmp_path, "good")
+    original = {p.name: p.read_bytes() for p in series.patches_dir.iterdir()}
+    tree.prepare(archive, series)
+    written = tree.refresh(series)
+    assert [p.name for p in written] == ["0001-Mark-the-list-fast-path.patch"]
+    assert {p.name: p.read_bytes() for p in series.patches_dir.iterdir()} == original
+
+
+def test_commit_in_tree_refreshes_into_a_new_numbered_patch(
+    tree: WorkTree, archive: SourceArchive, tmp_path: Path
+) -> None:
+    series = series_copy(tmp_path, "good")
+    tree.prepare(archive, series)
+    repo = git.Repo(tree.src)
+    (tree.src / "Lib/ownership_demo.py").write_text("VALUE = 2\n")
+    repo.git.commit("-am", "Change the demo value\n\nWhy: to test refresh.")
+    written = tree.refresh(series)
+    assert [p.name for p in written] == ["0001-Mark-the-list-fast-path.patch", "0002-Change-the-demo-value.patch"]
+    assert (series.patches_dir / "series").read_text().splitlines() == [p.name for p in written]
+    fresh = WorkTree(tmp_path / "build" / "fresh")
+    fresh.prepare(archive, series)
+    assert (fresh.src / "Lib/ownership_demo.py").read_text() == "VALUE = 2\n"
+    assert git.Repo(fresh.src).head.commit.summary == "Change the demo value"
+
+
+def test_unrefreshed_commits_are_not_thrown_away(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
+    series = series_copy(tmp_path, "good")
+    tree.prepare(archive, series)
+    repo = git.Repo(tree.src)
+    (tree.src / "README.rst").write_text("edited\n")
+    repo.git.commit("-am", "Work in progress")
+    (series.patches_dir / "series").write_text("")  # the series changes meanwhile
+    with pytest.raises(Exception, match="invoke patch --refresh"):
+        tree.prepare(archive, series)
+    assert repo.head.commit.summary == "Work in progress"
+
+
+def test_refresh_refuses_uncommitted_edits(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
+    series = series_copy(tmp_path, "good")
+    tree.prepare(archive, series)
+    (tree.src / "README.rst").write_text("edited, not committed\n")
+    with pytest.raises(Exception, match="uncommitted changes"):
+        tree.refresh(series)
