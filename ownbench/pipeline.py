@@ -9,9 +9,11 @@ from typing import Any
 from . import machine, paths
 from .bench.callgrind import run_callgrind
 from .bench.profiles import Profile
-from .bench.pyperformance_runner import run_pyperformance
+from .bench.pyperformance_runner import benchmark_names, run_pyperformance
 from .bench.scaling import run_scaling
 from .build import BuildOptions, Installed, build, load_installed
+from .console import note
+from .errors import ToolkitError
 from .regrtest import DEFAULT_TESTS, TestCounts, run_tests
 from .results import read_json, write_json
 from .sources import SourceArchive, SourceOptions, default_chain, fetch
@@ -79,3 +81,10 @@ def run_benchmarks(variants: list[Variant], release: Release, profile: Profile, 
     write_json(out_dir / "run.json", run)
     run_scaling(installed, profile, out_dir)
     run_callgrind(installed, profile, out_dir)
+    names = benchmark_names(profile)
+    broken = [v for v, failed in failures.items() if set(names) <= set(failed)]
+    if broken:
+        raise ToolkitError(f"every pyperformance benchmark failed on {', '.join(broken)}; see {out_dir}/logs")
+    for variant, failed in failures.items():
+        if failed:
+            note(f"[yellow]pyperformance failures on {variant}:[/] {', '.join(failed)} (re-run to retry them)")

@@ -16,7 +16,7 @@ from .profiles import Profile
 
 WORKLOAD_DIR = paths.BENCH_DIR / "callgrind"
 TOTALS = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
-ENV = {"PYTHONHASHSEED": "0", "LC_ALL": "C", "PATH": "/usr/bin:/bin"}
+ENV = {"PYTHONHASHSEED": "0", "LC_ALL": "C", "PATH": "/usr/bin:/bin"}  # fixed hashing: no -I, which ignores it
 
 
 def workloads() -> list[Path]:
@@ -29,7 +29,7 @@ def count_instructions(python: Path, workload: Path) -> int:
         out = Path(tmp) / "callgrind.out"
         command = [
             "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-            str(python), "-I", str(workload),
+            str(python), "-s", str(workload),
         ]
         result = subprocess.run(command, capture_output=True, text=True, env=ENV, check=False)
         if result.returncode != 0:

@@ -31,8 +31,8 @@ def _cores() -> int:
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 1, (1, _cores()), 20, 3, 1),
-    "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 100, 5, 2),
+    "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 1, (1, _cores()), 100, 5, 1),
+    "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 500, 7, 2),
 }
 
 

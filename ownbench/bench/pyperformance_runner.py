@@ -29,19 +29,9 @@ def benchmark_names(profile: Profile) -> list[str]:
     return [ln[2:].strip() for ln in listing.stdout.splitlines() if ln.startswith("- ")]
 
 
-def venv_path(installed: Installed) -> Path:
-    return installed.prefix.parent / "pyperformance-venv"
-
-
-def _ensure_venv(installed: Installed, names: list[str], log: Path) -> None:
-    venv = venv_path(installed)
-    if (venv / "bin" / "python").exists():
-        return
-    run_logged(
-        _pyperformance("venv", "create", "--python", str(installed.python), "--venv", str(venv), "-b", ",".join(names)),
-        log,
-        title=f"{installed.variant.name}: pyperformance venv",
-    )
+def work_dir(installed: Installed) -> Path:
+    """Where pyperformance keeps the venvs it makes from this variant's interpreter."""
+    return installed.prefix.parent / "pyperformance"
 
 
 def raw_file(raw_dir: Path, variant: str, benchmark: str, round_no: int) -> Path:
@@ -53,8 +43,6 @@ def run_pyperformance(installed: list[Installed], profile: Profile, out_dir: Pat
     names = benchmark_names(profile)
     raw_dir = out_dir / "raw" / "pyperformance"
     log = out_dir / "logs" / "pyperformance.log"
-    for inst in installed:
-        _ensure_venv(inst, names, log)
     failures: dict[str, list[str]] = {i.variant.name: [] for i in installed}
     total = profile.rounds * len(names) * len(installed)
     done = 0
@@ -70,12 +58,11 @@ def run_pyperformance(installed: list[Installed], profile: Profile, out_dir: Pat
                 part = target.with_name(target.name + ".part")
                 part.unlink(missing_ok=True)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                command = _pyperformance(
-                    "run", "--python", str(inst.python), "--venv", str(venv_path(inst)),
-                    "-b", name, *profile.pyperf_mode, "-o", str(part),
-                )
+                command = _pyperformance("run", "--python", str(inst.python), "-b", name, *profile.pyperf_mode,
+                                         "-o", str(part))
+                work_dir(inst).mkdir(exist_ok=True)
                 try:
-                    run_logged(command, log, title=f"{name} on {inst.variant.name}")
+                    run_logged(command, log, cwd=work_dir(inst), title=f"{name} on {inst.variant.name}")
                     os.replace(part, target)
                 except ToolkitError as exc:
                     note(f"[red]{name} failed on {inst.variant.name}[/] (see {log}): {str(exc).splitlines()[0]}")
