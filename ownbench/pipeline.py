@@ -41,11 +41,13 @@ def refresh_patches(variant_name: str = "owner") -> list[Path]:
 
 
 def build_variants(variants: list[Variant], release: Release, options: BuildOptions) -> list[Installed]:
+    """Build each variant (fetching the source once)."""
     archive = fetch_source(release)
     return [build(v, release, archive, options) for v in variants]
 
 
 def installed_variants(variants: list[Variant], release: Release) -> list[Installed]:
+    """The built variants; an error names the first one that is not built."""
     return [load_installed(v, release) for v in variants]
 
 

@@ -14,7 +14,7 @@ def grouped_bars(
     groups: list[str], series: dict[str, list[float]], *, title: str, ylabel: str, reference: float | None, out: Path
 ) -> Path:
     """One bar per series in each group, with an optional horizontal reference line."""
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.6 * len(groups) * max(1, len(series))), 4.5))
+    fig, ax = plt.subplots(figsize=(min(14.0, max(6.0, 0.3 * len(groups) * max(1, len(series)))), 4.5))
     width = 0.8 / max(1, len(series))
     for k, (name, values) in enumerate(series.items()):
         ax.bar([i + k * width for i in range(len(groups))], values, width, label=name)

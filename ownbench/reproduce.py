@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import paths, pipeline
 from .bench.profiles import Profile
-from .build import BuildOptions
+from .build import BuildOptions, build
 from .console import console, note
 from .errors import ToolkitError
 from .regrtest import SMOKE_TESTS
@@ -14,6 +14,7 @@ from .report import write_report
 from .results import default_run_dir, read_json, write_json
 from .variants import Variant
 from .versions import Release
+from .worktree import series_for, work_tree
 
 
 def _state_file(profile: Profile, label: str) -> Path:
@@ -43,12 +44,13 @@ def reproduce(variants: list[Variant], release: Release, profile: Profile, label
         console.rule(f"[bold]step {number}/6: {title}")
 
     banner(1, "fetch")
-    pipeline.fetch_source(release)
+    archive = pipeline.fetch_source(release)
     banner(2, "patch")
     for v in variants:
-        pipeline.patch_variant(v, release)
+        work_tree(v).prepare(archive, series_for(v))
     banner(3, "build")
-    pipeline.build_variants(variants, release, BuildOptions(jobs=jobs))
+    for v in variants:
+        build(v, release, archive, BuildOptions(jobs=jobs))
     banner(4, "smoke test")
     for v in variants:
         if _smoke_done(out_dir, v, release):

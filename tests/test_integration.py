@@ -1,0 +1,59 @@
+"""End to end on the real source: fetch through the Debian archive, build stock, test, bench, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ownbench import apt_mirror, paths
+from ownbench.bench.callgrind import run_callgrind
+from ownbench.bench.profiles import Profile
+from ownbench.bench.pyperformance_runner import run_pyperformance
+from ownbench.bench.scaling import run_scaling
+from ownbench.build import BuildOptions, build
+from ownbench.pipeline import record_run
+from ownbench.regrtest import SMOKE_TESTS, run_tests
+from ownbench.report import write_report
+from ownbench.sources import DebianArchive, DownloadCache, fetch
+from ownbench.variants import VARIANTS
+from ownbench.versions import get_release
+
+TINY = Profile("tiny", ("nbody",), ("--debug-single-value",), 1, (1, 2), 10, 2, 1)
+
+
+@pytest.mark.integration
+def test_debian_fetch_build_stock_regrtest_bench_report(tmp_path: Path) -> None:
+    release = get_release()
+    archive = fetch(release, paths.cache_dir(), [DownloadCache(), DebianArchive()])
+    mirrors = apt_mirror.debian_mirrors()
+    assert any(archive.origin.startswith(m) for m in mirrors)
+    assert archive.origin.endswith("/pool/main/p/python3.14/python3.14_3.14.7.orig.tar.xz")
+
+    stock = VARIANTS["stock"]
+    installed = build(stock, release, archive, BuildOptions(jobs=2))
+    assert installed.manifest["gil_enabled"] is True
+    assert str(installed.manifest["version"]).startswith("3.14.7")
+    assert installed.manifest["source"] == f"sha256:{release.sha256}"
+    again = build(stock, release, archive, BuildOptions(jobs=2))
+    assert again.manifest["built_at"] == installed.manifest["built_at"]  # inputs unchanged: no rebuild
+
+    out = tmp_path / "results" / "run"
+    counts = run_tests(installed, SMOKE_TESTS, out / "regrtest" / "stock.json")
+    assert counts.ok and counts.passed > 50
+
+    record_run(out, "integration", TINY, [installed])
+    assert run_pyperformance([installed], TINY, out) == {"stock": []}
+    suite = json.loads((out / "pyperformance" / "stock.json").read_text())
+    assert [b["metadata"]["name"] for b in suite["benchmarks"]] == ["nbody"]
+    run_scaling([installed], TINY, out)
+    scaling = json.loads((out / "scaling" / "stock.json").read_text())
+    assert {"1", "2"} == set(scaling["speedup"]["pymethod"])
+    assert all(len(v) == TINY.scaling_repeats for v in scaling["timings_ms"]["pymethod"].values())
+    run_callgrind([installed], TINY, out)
+
+    report = write_report(out).read_text()
+    assert "## Thread scaling" in report and "## Instruction counts" in report and "## CPython tests" in report
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["instructions"]["stock"]["startup"] > 1_000_000
