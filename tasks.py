@@ -9,6 +9,7 @@ from pathlib import Path
 from invoke import Context, task  # type: ignore[attr-defined]
 
 from ownbench import pipeline
+from ownbench.arch import get_arch
 from ownbench.bench.profiles import get_profile
 from ownbench.build import BuildOptions
 from ownbench.console import console
@@ -54,28 +55,38 @@ def patch(c: Context, variant: str = "owner", refresh: bool = False) -> None:
         _fail(exc)
 
 
+ARCH_HELP = "target architecture: native (default), arm64 (cross-built, run under qemu-user) or amd64"
+
+
+def _build_options(jobs: int, arch: str, pgo: bool = False) -> BuildOptions:
+    return BuildOptions(jobs=jobs or BuildOptions().jobs, pgo=pgo, arch=get_arch(arch))
+
+
 @task(help={"variant": "stock, ft, owner or all (comma-separated)", "jobs": "parallel make jobs",
-            "pgo": "profile-guided optimization (--enable-optimizations)"})
-def build(c: Context, variant: str = "all", jobs: int = 0, pgo: bool = False) -> None:
+            "pgo": "profile-guided optimization (--enable-optimizations)", "arch": ARCH_HELP})
+def build(c: Context, variant: str = "all", jobs: int = 0, pgo: bool = False, arch: str = "native") -> None:
     """Configure, build with ccache, install under build/ and check the variants."""
     try:
-        options = BuildOptions(jobs=jobs or BuildOptions().jobs, pgo=pgo)
+        options = _build_options(jobs, arch, pgo)
         for installed in pipeline.build_variants(select_variants(variant), get_release(), options):
             console.print(str(installed.python))
     except ToolkitError as exc:
         _fail(exc)
 
 
-@task(help={"variant": "stock, ft or owner", "tests": "comma-separated regrtest names (default: the variant's list)",
-            "out": "results directory (default: results/<date>-<label>-<arch>-tests)", "label": "results label"})
-def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", label: str = "local") -> None:
+@task(help={"variant": "stock, ft, owner or all", "tests": "comma-separated test names (default: the variant's list)",
+            "out": "results directory (default: results/<date>-<label>-<arch>-tests)", "label": "results label",
+            "arch": ARCH_HELP})
+def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", label: str = "local",
+         arch: str = "native") -> None:
     """Run CPython's regrtest on a built variant and record passed/failed/skipped."""
     try:
         names = tuple(t for t in tests.split(",") if t)
+        target = get_arch(arch)
+        out_dir = Path(out) if out else default_run_dir(label, "tests", target.machine)
         failed = False
         for v in select_variants(variant):
-            out_dir = Path(out) if out else default_run_dir(label, "tests")
-            failed |= not pipeline.run_regrtest(v, get_release(), names, out_dir).ok
+            failed |= not pipeline.run_regrtest(v, get_release(), names, out_dir, target).ok
         if failed:
             raise ToolkitError("some tests failed")
     except ToolkitError as exc:
@@ -83,13 +94,16 @@ def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", lab
 
 
 @task(help={"profile": "quick or full", "variant": "variants to compare (comma-separated, or all)",
-            "out": "results directory (default: results/<date>-<label>-<arch>-<profile>)", "label": "results label"})
-def bench(c: Context, profile: str = "quick", variant: str = "all", out: str = "", label: str = "local") -> None:
+            "out": "results directory (default: results/<date>-<label>-<arch>-<profile>)", "label": "results label",
+            "arch": ARCH_HELP, "allow_emulated": "benchmark a foreign architecture under qemu anyway"})
+def bench(c: Context, profile: str = "quick", variant: str = "all", out: str = "", label: str = "local",
+          arch: str = "native", allow_emulated: bool = False) -> None:
     """Run pyperformance, ftscalingbench scaling and callgrind counts on built variants."""
     try:
         prof = get_profile(profile)
-        out_dir = Path(out) if out else default_run_dir(label, prof.name)
-        pipeline.run_benchmarks(select_variants(variant), get_release(), prof, out_dir, label)
+        target = get_arch(arch)
+        out_dir = Path(out) if out else default_run_dir(label, prof.name, target.machine)
+        pipeline.run_benchmarks(select_variants(variant), get_release(), prof, out_dir, label, target, allow_emulated)
         console.print(str(out_dir))
     except ToolkitError as exc:
         _fail(exc)
@@ -105,12 +119,14 @@ def report(c: Context, out: str = "") -> None:
 
 
 @task(help={"profile": "quick or full", "variant": "variants (default all)", "label": "results label",
-            "jobs": "parallel make jobs"})
-def reproduce(c: Context, profile: str = "quick", variant: str = "all", label: str = "local", jobs: int = 0) -> None:
+            "jobs": "parallel make jobs", "arch": ARCH_HELP,
+            "allow_emulated": "benchmark a foreign architecture under qemu anyway"})
+def reproduce(c: Context, profile: str = "quick", variant: str = "all", label: str = "local", jobs: int = 0,
+              arch: str = "native", allow_emulated: bool = False) -> None:
     """Fetch, patch, build, smoke-test, benchmark and report, resuming an interrupted run."""
     try:
         path = run_reproduce(select_variants(variant), get_release(), get_profile(profile), label,
-                             jobs or BuildOptions().jobs)
+                             _build_options(jobs, arch), allow_emulated)
         console.print(f"[bold green]report:[/] {path}")
     except ToolkitError as exc:
         _fail(exc)

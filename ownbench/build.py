@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import paths, system_deps
+from .arch import Arch, arch_suffix, ensure_cross_environment, native_arch
 from .console import note, step
 from .errors import ToolkitError
 from .process import run_logged
@@ -28,6 +28,7 @@ MANIFEST_NAME = "ownbench-manifest.json"
 class BuildOptions:
     jobs: int = os.cpu_count() or 2
     pgo: bool = False
+    arch: Arch = field(default_factory=native_arch)
 
 
 @dataclass(frozen=True)
@@ -35,37 +36,60 @@ class Installed:
     """A built and installed variant."""
 
     variant: Variant
+    arch: Arch
     prefix: Path
     python: Path
     manifest: dict[str, object]
 
 
-def _install_prefix(variant: Variant) -> Path:
-    return paths.build_root() / variant.name / "install"
+def _install_prefix(variant: Variant, arch: Arch) -> Path:
+    return paths.build_root() / variant.name / f"install{arch_suffix(arch)}"
 
 
-def interpreter_path(variant: Variant, release: Release) -> Path:
-    return _install_prefix(variant) / "bin" / f"python{release.series}{variant.abiflags}"
+def interpreter_path(variant: Variant, release: Release, arch: Arch) -> Path:
+    return _install_prefix(variant, arch) / "bin" / f"python{release.series}{variant.abiflags}"
 
 
-def manifest_path(variant: Variant, release: Release) -> Path:
-    return interpreter_path(variant, release).parent / MANIFEST_NAME
+def manifest_path(variant: Variant, release: Release, arch: Arch) -> Path:
+    return interpreter_path(variant, release, arch).parent / MANIFEST_NAME
 
 
-def load_installed(variant: Variant, release: Release) -> Installed:
+def load_installed(variant: Variant, release: Release, arch: Arch | None = None) -> Installed:
     """The installed variant, or an error saying to build it."""
-    python, manifest = interpreter_path(variant, release), manifest_path(variant, release)
+    arch = arch or native_arch()
+    python, manifest = interpreter_path(variant, release, arch), manifest_path(variant, release, arch)
     if not python.exists() or not manifest.is_file():
-        raise ToolkitError(f"variant {variant.name} is not built; run `invoke build --variant {variant.name}`")
-    return Installed(variant, _install_prefix(variant), python, json.loads(manifest.read_text()))
+        raise ToolkitError(
+            f"variant {variant.name} is not built for {arch.debian}; "
+            f"run `invoke build --variant {variant.name} --arch {arch.debian}`"
+        )
+    return Installed(variant, arch, _install_prefix(variant, arch), python, json.loads(manifest.read_text()))
 
 
 def configure_flags(variant: Variant, options: BuildOptions) -> list[str]:
     return [*COMMON_CONFIGURE_FLAGS, *variant.configure_flags, *(PGO_FLAGS if options.pgo else ())]
 
 
-def compiler_version() -> str:
-    out = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True).stdout
+def cross_flags(arch: Arch, build_python: Path) -> list[str]:
+    """configure flags for a cross build; the /dev/ptmx answers cannot be probed on the build machine."""
+    return [
+        f"--host={arch.triplet}",
+        f"--build={native_arch().triplet}",
+        f"--with-build-python={build_python}",
+        "ac_cv_file__dev_ptmx=yes",
+        "ac_cv_file__dev_ptc=no",
+    ]
+
+
+def cross_env(arch: Arch) -> dict[str, str]:
+    return {
+        "CC": f"ccache {arch.triplet}-gcc",
+        "PKG_CONFIG_LIBDIR": f"/usr/lib/{arch.triplet}/pkgconfig:/usr/share/pkgconfig",
+    }
+
+
+def compiler_version(compiler: str = "gcc") -> str:
+    out = subprocess.run([compiler, "--version"], capture_output=True, text=True, check=True).stdout
     return out.splitlines()[0]
 
 
@@ -103,26 +127,31 @@ def _check_interpreter(python: Path, variant: Variant) -> dict[str, object]:
 def build(variant: Variant, release: Release, archive: SourceArchive, options: BuildOptions) -> Installed:
     """Build and install `variant` unless an identical build is already installed."""
     system_deps.ensure_packages(system_deps.BUILD_PACKAGES)
+    arch = options.arch
     tree = work_tree(variant)
-    series = series_for(variant)
-    tree.prepare(archive, series)
+    tree.prepare(archive, series_for(variant))
     flags = configure_flags(variant, options)
-    compiler = compiler_version()
+    env = {"CC": "ccache gcc", "CCACHE_BASEDIR": str(tree.root)}
+    if not arch.native:
+        ensure_cross_environment(arch)
+        build_python = build(variant, release, archive, replace(options, arch=native_arch())).python
+        flags += cross_flags(arch, build_python)
+        env.update(cross_env(arch))
+    compiler = compiler_version(env["CC"].split()[-1])
     key = _build_key(flags, tree, compiler)
-    python, manifest_file = interpreter_path(variant, release), manifest_path(variant, release)
+    python, manifest_file = interpreter_path(variant, release, arch), manifest_path(variant, release, arch)
     if manifest_file.is_file() and python.exists() and json.loads(manifest_file.read_text()).get("build_key") == key:
-        note(f"{variant.name}: up to date ({python})")
-        return load_installed(variant, release)
+        note(f"{variant.name} ({arch.debian}): up to date ({python})")
+        return load_installed(variant, release, arch)
 
-    step(f"Building {variant.name} ({' '.join(flags) or 'default flags'})")
-    obj = tree.root / "obj"
-    prefix = _install_prefix(variant)
-    log = tree.root / "build.log"
+    step(f"Building {variant.name} for {arch.debian} ({' '.join(flags)})")
+    obj = tree.root / f"obj{arch_suffix(arch)}"
+    prefix = _install_prefix(variant, arch)
+    log = tree.root / f"build{arch_suffix(arch)}.log"
     log.unlink(missing_ok=True)
     started = time.time()
     configured = obj / "ownbench-configure.json"
     configure_cmd = [str(tree.src / "configure"), f"--prefix={prefix}", *flags]
-    env = {"CC": "ccache gcc", "CCACHE_BASEDIR": str(tree.root)}
     if not configured.is_file() or json.loads(configured.read_text()) != configure_cmd:
         if obj.exists():
             shutil.rmtree(obj)
@@ -139,7 +168,8 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         "cpython": release.version,
         "configure_flags": flags,
         "compiler": compiler,
-        "arch": platform.machine(),
+        "arch": arch.machine,
+        "emulated": not arch.native,
         "source": archive.digest,
         "series": tree.state().get("series"),
         "head": tree.repo().head.commit.hexsha,
@@ -150,5 +180,6 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         **facts,
     }
     manifest_file.write_text(json.dumps(manifest, indent=2) + "\n")
-    note(f"[green]{variant.name}:[/] {facts['version']} (GIL {'on' if facts['gil_enabled'] else 'off'})")
-    return Installed(variant, prefix, python, manifest)
+    gil = "on" if facts["gil_enabled"] else "off"
+    note(f"[green]{variant.name} ({arch.debian}):[/] {facts['version']} (GIL {gil})")
+    return Installed(variant, arch, prefix, python, manifest)

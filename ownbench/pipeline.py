@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import machine, paths
+from .arch import Arch, arch_suffix, ensure_binfmt, native_arch
 from .bench.callgrind import run_callgrind
 from .bench.profiles import Profile
 from .bench.pyperformance_runner import benchmark_names, run_pyperformance
@@ -14,7 +15,7 @@ from .bench.scaling import run_scaling
 from .build import BuildOptions, Installed, build, load_installed
 from .console import note
 from .errors import ToolkitError
-from .regrtest import DEFAULT_TESTS, TestCounts, run_tests
+from .regrtest import TestCounts, default_tests, run_tests
 from .results import read_json, write_json
 from .sources import SourceArchive, SourceOptions, default_chain, fetch
 from .variants import Variant, get_variant
@@ -46,16 +47,18 @@ def build_variants(variants: list[Variant], release: Release, options: BuildOpti
     return [build(v, release, archive, options) for v in variants]
 
 
-def installed_variants(variants: list[Variant], release: Release) -> list[Installed]:
+def installed_variants(variants: list[Variant], release: Release, arch: Arch) -> list[Installed]:
     """The built variants; an error names the first one that is not built."""
-    return [load_installed(v, release) for v in variants]
+    return [load_installed(v, release, arch) for v in variants]
 
 
-def run_regrtest(variant: Variant, release: Release, tests: tuple[str, ...], out_dir: Path) -> TestCounts:
+def run_regrtest(variant: Variant, release: Release, tests: tuple[str, ...], out_dir: Path, arch: Arch) -> TestCounts:
     """Run regrtest on a built variant; write its counts under out_dir/regrtest/."""
-    installed = load_installed(variant, release)
-    counts = run_tests(installed, tests or DEFAULT_TESTS[variant.name], out_dir / "regrtest" / f"{variant.name}.json")
-    return counts
+    installed = load_installed(variant, release, arch)
+    if not arch.native:
+        ensure_binfmt(arch)
+    chosen = tests or default_tests(variant, emulated=not arch.native)
+    return run_tests(installed, chosen, out_dir / "regrtest" / f"{variant.name}{arch_suffix(arch)}.json")
 
 
 def record_run(out_dir: Path, label: str, profile: Profile, installed: list[Installed]) -> None:
@@ -70,12 +73,23 @@ def record_run(out_dir: Path, label: str, profile: Profile, installed: list[Inst
             run["variants"].append(inst.variant.name)
         run["manifests"][inst.variant.name] = inst.manifest
     run["machine"] = machine.describe()
+    run["emulated"] = run.get("emulated", False) or any(not i.arch.native for i in installed)
     write_json(run_file, run)
 
 
-def run_benchmarks(variants: list[Variant], release: Release, profile: Profile, out_dir: Path, label: str) -> None:
+def run_benchmarks(
+    variants: list[Variant], release: Release, profile: Profile, out_dir: Path, label: str, arch: Arch,
+    allow_emulated: bool = False,
+) -> None:
     """pyperformance, scaling and callgrind for the built variants, into out_dir."""
-    installed = installed_variants(variants, release)
+    if not arch.native:
+        if not allow_emulated:
+            raise ToolkitError(
+                f"{arch.debian} runs under emulation on this {native_arch().debian} machine: its timings are not "
+                "benchmarks; pass --allow-emulated to run anyway (the report will say so)"
+            )
+        ensure_binfmt(arch)
+    installed = installed_variants(variants, release, arch)
     record_run(out_dir, label, profile, installed)
     failures = run_pyperformance(installed, profile, out_dir)
     run = read_json(out_dir / "run.json")

@@ -192,9 +192,10 @@ class ReportWriter:
         rows = []
         for f in files:
             r = read_json(f)
-            rows.append([r["variant"], str(r["passed"]), str(r["failed"]), str(r["skipped"]), " ".join(r["tests"])])
+            cells = [r["variant"], r.get("arch", self.run["machine"]["arch"])]
+            rows.append([*cells, str(r["passed"]), str(r["failed"]), str(r["skipped"]), " ".join(r["tests"])])
         self.sections.append("\n".join(["## CPython tests (regrtest)", "",
-                                         _table(["variant", "passed", "failed", "skipped", "tests"], rows)]))
+                                         _table(["variant", "arch", "passed", "failed", "skipped", "tests"], rows)]))
 
     def write(self) -> Path:
         self.header()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import paths, pipeline
+from .arch import Arch, arch_suffix
 from .bench.profiles import Profile
 from .build import BuildOptions, build
 from .console import console, note
@@ -17,27 +18,31 @@ from .versions import Release
 from .worktree import series_for, work_tree
 
 
-def _state_file(profile: Profile, label: str) -> Path:
-    return paths.build_root() / f"reproduce-{label}-{profile.name}.json"
+def _state_file(profile: Profile, label: str, arch: Arch) -> Path:
+    return paths.build_root() / f"reproduce-{label}-{arch.machine}-{profile.name}.json"
 
 
-def _smoke_done(out_dir: Path, variant: Variant, release: Release) -> bool:
-    result = out_dir / "regrtest" / f"{variant.name}.json"
+def _smoke_done(out_dir: Path, variant: Variant, release: Release, arch: Arch) -> bool:
+    result = out_dir / "regrtest" / f"{variant.name}{arch_suffix(arch)}.json"
     if not result.is_file():
         return False
     recorded = read_json(result)
-    build_key = pipeline.load_installed(variant, release).manifest.get("build_key")
+    build_key = pipeline.load_installed(variant, release, arch).manifest.get("build_key")
     return bool(recorded.get("build_key") == build_key and recorded.get("failed") == 0 and recorded.get("passed"))
 
 
-def reproduce(variants: list[Variant], release: Release, profile: Profile, label: str, jobs: int) -> Path:
-    """Run every step, resuming an interrupted run of the same label and profile."""
-    state_file = _state_file(profile, label)
+def reproduce(
+    variants: list[Variant], release: Release, profile: Profile, label: str, options: BuildOptions,
+    allow_emulated: bool = False,
+) -> Path:
+    """Run every step, resuming an interrupted run of the same label, architecture and profile."""
+    arch = options.arch
+    state_file = _state_file(profile, label, arch)
     if state_file.is_file():
         out_dir = Path(read_json(state_file)["out_dir"])
         note(f"resuming the interrupted run in {out_dir}")
     else:
-        out_dir = default_run_dir(label, profile.name)
+        out_dir = default_run_dir(label, profile.name, arch.machine)
         write_json(state_file, {"out_dir": str(out_dir)})
 
     def banner(number: int, title: str) -> None:
@@ -50,17 +55,17 @@ def reproduce(variants: list[Variant], release: Release, profile: Profile, label
         work_tree(v).prepare(archive, series_for(v))
     banner(3, "build")
     for v in variants:
-        build(v, release, archive, BuildOptions(jobs=jobs))
+        build(v, release, archive, options)
     banner(4, "smoke test")
     for v in variants:
-        if _smoke_done(out_dir, v, release):
+        if _smoke_done(out_dir, v, release, arch):
             note(f"{v.name}: smoke test already passed")
             continue
-        counts = pipeline.run_regrtest(v, release, SMOKE_TESTS, out_dir)
+        counts = pipeline.run_regrtest(v, release, SMOKE_TESTS, out_dir, arch)
         if not counts.ok:
             raise ToolkitError(f"smoke test failed on {v.name}; see the regrtest output above")
     banner(5, f"benchmarks ({profile.name})")
-    pipeline.run_benchmarks(variants, release, profile, out_dir, label)
+    pipeline.run_benchmarks(variants, release, profile, out_dir, label, arch, allow_emulated)
     banner(6, "report")
     report = write_report(out_dir)
     state_file.unlink(missing_ok=True)

@@ -18,8 +18,8 @@ def run_dir_name(label: str, profile: str, arch: str | None = None, date: str | 
     return f"{date or time.strftime('%Y-%m-%d')}-{label}-{arch or platform.machine()}-{profile}"
 
 
-def default_run_dir(label: str, profile: str) -> Path:
-    return paths.RESULTS_DIR / run_dir_name(label, profile)
+def default_run_dir(label: str, profile: str, arch: str | None = None) -> Path:
+    return paths.RESULTS_DIR / run_dir_name(label, profile, arch)
 
 
 def latest_run_dir() -> Path:

@@ -42,6 +42,16 @@ def missing_packages(packages: tuple[str, ...]) -> list[str]:
     return missing
 
 
+def require_root(command: str) -> None:
+    """Stop with the exact command to run when not root."""
+    if os.geteuid() != 0:
+        raise ToolkitError(f"this needs root; run:\n  sudo {command}")
+
+
+def apt_update() -> None:
+    subprocess.run(["apt-get", "update", "-q"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
 def ensure_packages(packages: tuple[str, ...]) -> None:
     """Install missing packages with apt-get when root; otherwise fail with the command to run."""
     if shutil.which("dpkg-query") is None:
@@ -51,9 +61,7 @@ def ensure_packages(packages: tuple[str, ...]) -> None:
     if not missing:
         return
     command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
-    if os.geteuid() != 0:
-        raise ToolkitError("missing Debian packages; run:\n  sudo apt-get update && sudo " + " ".join(command))
+    require_root("apt-get update && sudo " + " ".join(command))
     step(f"Installing Debian packages: {' '.join(missing)}")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-    subprocess.run([*command, "-q"], check=True, env=env)
+    apt_update()
+    subprocess.run([*command, "-q"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})

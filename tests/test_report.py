@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ownbench import system_deps
+from ownbench.arch import native_arch
 from ownbench.bench.callgrind import count_instructions, workloads
 from ownbench.bench.profiles import get_profile
 from ownbench.bench.pyperformance_runner import merge_rounds
@@ -34,7 +35,7 @@ def pyperf_timeit(out: Path, name: str, statement: str) -> None:
 def host_installed(variant: str) -> Installed:
     python = Path(sys.executable)
     manifest = {"variant": variant, "version": sys.version, "configure_flags": ["(host)"], "compiler": "host"}
-    return Installed(VARIANTS[variant], python.parent.parent, python, manifest)
+    return Installed(VARIANTS[variant], native_arch(), python.parent.parent, python, manifest)
 
 
 @pytest.fixture
