@@ -71,13 +71,14 @@ def configure_flags(variant: Variant, options: BuildOptions) -> list[str]:
 
 
 def cross_flags(arch: Arch, build_python: Path) -> list[str]:
-    """configure flags for a cross build; the /dev/ptmx answers cannot be probed on the build machine."""
+    """configure flags for a cross build; answers configure cannot probe without running target code."""
     return [
         f"--host={arch.triplet}",
         f"--build={native_arch().triplet}",
         f"--with-build-python={build_python}",
         "ac_cv_file__dev_ptmx=yes",
         "ac_cv_file__dev_ptc=no",
+        "ac_cv_buggy_getaddrinfo=no",
     ]
 
 

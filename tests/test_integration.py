@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import platform
 from pathlib import Path
 
 import pyperf
 import pytest
 
 from ownbench import apt_mirror, paths
+from ownbench.arch import get_arch
 from ownbench.bench.callgrind import run_callgrind
 from ownbench.bench.profiles import Profile
 from ownbench.bench.pyperformance_runner import run_pyperformance
@@ -22,10 +24,23 @@ from ownbench.variants import VARIANTS
 from ownbench.versions import get_release
 
 TINY = Profile("tiny", ("nbody",), ("--debug-single-value",), 1, (1, 2), 10, 2, 1)
+EM_AARCH64 = 183
+
+
+@pytest.fixture(scope="module")
+def shared_dirs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("integration")
+
+
+@pytest.fixture
+def shared_build(shared_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One cache and build root for the tests of this module, so the native build is made once."""
+    monkeypatch.setenv("OWNBENCH_CACHE_DIR", str(shared_dirs / "cache"))
+    monkeypatch.setenv("OWNBENCH_BUILD_DIR", str(shared_dirs / "build"))
 
 
 @pytest.mark.integration
-def test_debian_fetch_build_stock_regrtest_bench_report(tmp_path: Path) -> None:
+def test_debian_fetch_build_stock_regrtest_bench_report(shared_build: None, tmp_path: Path) -> None:
     release = get_release()
     archive = fetch(release, paths.cache_dir(), [DownloadCache(), DebianArchive()])
     mirrors = apt_mirror.debian_mirrors()
@@ -59,3 +74,17 @@ def test_debian_fetch_build_stock_regrtest_bench_report(tmp_path: Path) -> None:
     assert "## Thread scaling" in report and "## Instruction counts" in report and "## CPython tests" in report
     summary = json.loads((out / "summary.json").read_text())
     assert summary["instructions"]["stock"]["startup"] > 1_000_000
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="arm64 is cross-built from x86-64")
+def test_arm64_cross_build_runs_regrtest_under_qemu(shared_build: None, tmp_path: Path) -> None:
+    release = get_release()
+    archive = fetch(release, paths.cache_dir(), [DownloadCache(), DebianArchive()])
+    installed = build(VARIANTS["stock"], release, archive, BuildOptions(jobs=2, arch=get_arch("arm64")))
+    header = installed.python.resolve().read_bytes()[:20]
+    assert header[:4] == b"\x7fELF" and int.from_bytes(header[18:20], "little") == EM_AARCH64
+    assert installed.manifest["arch"] == "aarch64" and installed.manifest["emulated"] is True
+    assert "--host=aarch64-linux-gnu" in installed.manifest["configure_flags"]  # type: ignore[operator]
+    counts = run_tests(installed, SMOKE_TESTS, tmp_path / "regrtest" / "stock-aarch64.json")
+    assert counts.ok and counts.passed > 50

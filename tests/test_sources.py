@@ -17,6 +17,7 @@ from ownbench.sources import (
     GitClone,
     LocalTarball,
     PythonOrg,
+    Source,
     SourceOptions,
     default_chain,
     fetch,
@@ -113,7 +114,7 @@ def test_git_clone_rejects_a_tag_at_another_commit(tiny_source: TinySource) -> N
 
 
 def test_every_source_failing_lists_the_reasons(tiny_source: TinySource, tmp_path: Path) -> None:
-    chain = [DownloadCache(), DebianArchive(tmp_path / "empty-apt-root")]
+    chain: list[Source] = [DownloadCache(), DebianArchive(tmp_path / "empty-apt-root")]
     with pytest.raises(ToolkitError, match="no http\\(s\\) apt repository"):
         fetch(tiny_source.release, paths.cache_dir(), chain)
 
