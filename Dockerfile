@@ -28,8 +28,9 @@ RUN apt-get update -q \
  && rm -rf /var/lib/apt/lists/*
 
 # PEM text of further certificate authorities to trust, for a network whose TLS passes through an
-# intercepting proxy (docker_check passes the build machine's /usr/local/share/ca-certificates).
-# pip, which otherwise trusts only its own bundle, is pointed at the system one.
+# intercepting proxy: --build-arg EXTRA_CA_CERTS="$(cat /usr/local/share/ca-certificates/*.crt)"
+# (docker_check passes those of the build machine). pip, which otherwise trusts only its own
+# bundle, is pointed at the system one.
 ARG EXTRA_CA_CERTS=""
 RUN if [ -n "$EXTRA_CA_CERTS" ]; then \
         printf '%s\n' "$EXTRA_CA_CERTS" \

@@ -10,6 +10,7 @@ from invoke import Context, task  # type: ignore[attr-defined]
 
 from ownbench import pipeline
 from ownbench.arch import get_arch
+from ownbench.autoconf import regenerate
 from ownbench.bench.profiles import get_profile
 from ownbench.build import BuildOptions
 from ownbench.console import console
@@ -18,8 +19,9 @@ from ownbench.report import write_report
 from ownbench.reproduce import reproduce as run_reproduce
 from ownbench.results import default_run_dir, latest_run_dir
 from ownbench.sources import SourceOptions
-from ownbench.variants import select_variants
+from ownbench.variants import get_variant, select_variants
 from ownbench.versions import DEFAULT_VERSION, get_release
+from ownbench.worktree import work_tree
 
 
 def _fail(exc: ToolkitError) -> None:
@@ -137,3 +139,13 @@ def selftest(c: Context, fast: bool = False) -> None:
     """Run the toolkit's own test suite (pytest)."""
     args = ["-m", "not integration"] if fast else []
     sys.exit(subprocess.call([sys.executable, "-m", "pytest", "-v", *args], cwd=Path(__file__).resolve().parent))
+
+
+@task(name="regen-configure", help={"variant": "whose work tree (default owner)"})
+def regen_configure(c: Context, variant: str = "owner") -> None:
+    """Regenerate configure and pyconfig.h.in in a work tree with autoconf 2.72."""
+    try:
+        tree = work_tree(get_variant(variant))
+        regenerate(tree.src, tree.root / "regen-configure.log")
+    except ToolkitError as exc:
+        _fail(exc)

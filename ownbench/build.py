@@ -117,10 +117,11 @@ def _check_interpreter(python: Path, variant: Variant) -> dict[str, object]:
     if result.returncode != 0:
         raise ToolkitError(f"{python} does not run: {result.stderr.strip()}")
     facts: dict[str, object] = json.loads(result.stdout)
-    if facts["gil_enabled"] != variant.gil_enabled or facts["abiflags"] != variant.abiflags:
+    found = (facts["gil_enabled"], facts["abiflags"], bool(facts["py_ownership"]))
+    wanted = (variant.gil_enabled, variant.abiflags, variant.ownership)
+    if found != wanted:
         raise ToolkitError(
-            f"{variant.name} build is wrong: GIL enabled={facts['gil_enabled']} abiflags={facts['abiflags']!r}, "
-            f"expected GIL enabled={variant.gil_enabled} abiflags={variant.abiflags!r}"
+            f"{variant.name} build is wrong: (GIL enabled, abiflags, Py_OWNERSHIP) is {found}, expected {wanted}"
         )
     return facts
 

@@ -2,12 +2,12 @@
 
 The base image is debootstrapped from the Debian mirror in this machine's apt configuration, so
 nothing comes from Docker Hub. buildah always runs with the vfs storage driver and chroot isolation,
-which need neither overlayfs nor user namespaces.
+which need neither overlayfs nor user namespaces. A foreign architecture (arm64 on x86-64) is built
+and tested through qemu-user registered with binfmt_misc.
 """
 
 from __future__ import annotations
 
-import platform
 import re
 import shutil
 import subprocess
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import apt_mirror, paths
+from .arch import Arch, ensure_binfmt, get_arch
 from .console import note, step
 from .errors import ToolkitError
 from .process import run_logged
@@ -29,14 +30,15 @@ IMAGE_PACKAGES = (*BUILD_PACKAGES, *BENCH_PACKAGES, "python3", "python3-venv", "
 BUILDAH = ("buildah", "--storage-driver", "vfs")
 ISOLATION = ("--isolation", "chroot")
 LOCAL_CAS = Path("/usr/local/share/ca-certificates")
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 ROOTFS_EXCLUDES = ("./dev/*", "./proc/*", "./sys/*", "./etc/hostname", "./etc/resolv.conf",
                    "./var/cache/apt/archives/*.deb", "./var/lib/apt/lists/*")
 
 
-def _timed(command: Sequence[str], log: Path, title: str) -> None:
+def _timed(command: Sequence[str], log: Path, title: str, env: dict[str, str] | None = None) -> None:
     """run_logged, then the step's wall-clock time as a comment line in the log."""
     started = time.monotonic()
-    run_logged(command, log, title=title)
+    run_logged(command, log, env=env, title=title)
     with log.open("a") as out:
         out.write(f"# {title}: {time.monotonic() - started:.0f}s\n")
 
@@ -69,18 +71,19 @@ def _extra_cas() -> str:
     return "".join(p.read_text() for p in sorted(LOCAL_CAS.rglob("*.crt"))) if LOCAL_CAS.is_dir() else ""
 
 
-def _make_base_image(log: Path) -> None:
-    """debootstrap a minimal bookworm from the apt mirror and commit it as BASE_IMAGE."""
+def _make_base_image(log: Path, arch: Arch, base: str) -> None:
+    """debootstrap a minimal bookworm for `arch` from the apt mirror and commit it as `base`."""
     mirrors = apt_mirror.debian_mirrors()
     if not mirrors:
         raise ToolkitError("no Debian mirror carrying 'main' in this machine's apt configuration")
     work = paths.build_root() / "container"
-    rootfs, tarball = work / f"{SUITE}-rootfs", work / f"{SUITE}-rootfs.tar"
+    rootfs, tarball = work / f"{SUITE}-{arch.debian}-rootfs", work / f"{SUITE}-{arch.debian}-rootfs.tar"
     if any(f" {rootfs}/" in line for line in Path("/proc/self/mounts").read_text().splitlines()):
         raise ToolkitError(f"file systems are still mounted under {rootfs} (a killed debootstrap?); unmount them")
     shutil.rmtree(rootfs, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
-    _timed(["debootstrap", "--variant=minbase", SUITE, str(rootfs), mirrors[0]], log, "debootstrap")
+    _timed(["debootstrap", "--variant=minbase", f"--arch={arch.debian}", SUITE, str(rootfs), mirrors[0]], log,
+           "debootstrap")
     (rootfs / "etc/apt/sources.list").write_text(_sources_list(mirrors))
     excludes = [f"--exclude={pattern}" for pattern in ROOTFS_EXCLUDES]
     _timed(["tar", "-C", str(rootfs), *excludes, "-cf", str(tarball), "."], log, "tar the root file system")
@@ -88,36 +91,47 @@ def _make_base_image(log: Path) -> None:
     _buildah_quiet("rm", name)
     _timed([*BUILDAH, "from", "--name", name, "scratch"], log, "buildah from scratch")
     _timed([*BUILDAH, "add", name, str(tarball), "/"], log, "buildah add the root file system")
-    _timed([*BUILDAH, "config", "--cmd", "/bin/bash", "--env", "LANG=C.UTF-8", name], log, "buildah config")
-    _timed([*BUILDAH, "commit", "--rm", name, BASE_IMAGE], log, "buildah commit the base image")
+    _timed([*BUILDAH, "config", "--arch", arch.debian, "--os", "linux", "--cmd", "bash", "--env", f"PATH={PATH}",
+            "--env", "LANG=C.UTF-8", name], log, "buildah config")
+    _timed([*BUILDAH, "commit", "--rm", name, base], log, "buildah commit the base image")
     shutil.rmtree(rootfs)
     tarball.unlink()
 
 
-def docker_check(log_dir: Path) -> Path:
-    """Build IMAGE from the Dockerfile with buildah, run the toolkit's fast tests in it; return the log."""
-    log = log_dir / f"{time.strftime('%Y-%m-%d')}-{platform.machine()}-docker-check.log"
+def docker_check(log_dir: Path, arch: str = "native") -> Path:
+    """Build the image from the Dockerfile with buildah, run the toolkit's fast tests in it; return the log.
+
+    The native image is IMAGE on BASE_IMAGE; another architecture gets ':<debian arch>' tags and qemu-user.
+    """
+    target = get_arch(arch)
+    base = BASE_IMAGE if target.native else f"{BASE_IMAGE}-{target.debian}"
+    image = IMAGE if target.native else f"localhost/ownbench:{target.debian}"
+    log = log_dir / f"{time.strftime('%Y-%m-%d')}-{target.machine}-docker-check.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a") as out:
         out.write(f"# docker check, {time.strftime('%Y-%m-%d %H:%M:%S %z')}\n")
     started = time.monotonic()
     _check_dockerfile()
-    ensure_packages(("buildah", "debootstrap"))
-    if _buildah_quiet("inspect", "--type", "image", BASE_IMAGE):
-        note(f"{BASE_IMAGE} exists: not debootstrapping again")
+    ensure_packages(("buildah", "debootstrap") if target.native else ("buildah", "debootstrap", "qemu-user-static"))
+    if not target.native:
+        ensure_binfmt(target)
+    if _buildah_quiet("inspect", "--type", "image", base):
+        note(f"{base} exists: not debootstrapping again")
         with log.open("a") as out:
-            out.write(f"# {BASE_IMAGE} exists: skipped debootstrap\n")
+            out.write(f"# {base} exists: skipped debootstrap\n")
     else:
-        step(f"Making {BASE_IMAGE} with debootstrap (log: {log})")
-        _make_base_image(log)
-    step(f"Building {IMAGE} (log: {log})")
-    _timed([*BUILDAH, "bud", *ISOLATION, "--build-arg", f"BASE_IMAGE={BASE_IMAGE}",
-            "--build-arg", f"EXTRA_CA_CERTS={_extra_cas()}", "-f", str(DOCKERFILE), "-t", IMAGE,
-            str(paths.REPO_ROOT)], log, "buildah bud")
-    step(f"Smoke-testing {IMAGE}")
-    name = "ownbench-check"
+        step(f"Making {base} with debootstrap (log: {log})")
+        _make_base_image(log, target, base)
+    step(f"Building {image} (log: {log})")
+    _buildah_quiet("rmi", image)  # vfs keeps whole copies: drop the last build rather than leave it dangling
+    # EXTRA_CA_CERTS without a value: buildah takes it from the environment (keeps PEM text out of the log).
+    _timed([*BUILDAH, "bud", *ISOLATION, "--platform", f"linux/{target.debian}", "--build-arg", f"BASE_IMAGE={base}",
+            "--build-arg", "EXTRA_CA_CERTS", "-f", str(DOCKERFILE), "-t", image, str(paths.REPO_ROOT)], log,
+           "buildah bud", env={"EXTRA_CA_CERTS": _extra_cas()})
+    step(f"Smoke-testing {image}")
+    name = f"ownbench-check-{target.debian}"
     _buildah_quiet("rm", name)
-    _timed([*BUILDAH, "from", "--name", name, IMAGE], log, "buildah from the image")
+    _timed([*BUILDAH, "from", "--name", name, image], log, "buildah from the image")
     try:
         for command in (["./toolkit", "--list"], ["./toolkit", "selftest", "--fast"]):
             _timed([*BUILDAH, "run", *ISOLATION, name, "--", *command], log, " ".join(command))

@@ -17,19 +17,22 @@ class Variant:
     abiflags: str
     patched: bool
     """Whether patches/series and cpython-overlay/ are applied to its tree."""
+    ownership: bool
+    """Whether Py_OWNERSHIP is defined (configure --with-ownership, from patches/series)."""
     description: str
 
 
 VARIANTS: dict[str, Variant] = {
     v.name: v
     for v in (
-        Variant("stock", (), True, "", False, "CPython with the GIL"),
-        Variant("ft", ("--disable-gil",), False, "t", False, "PEP 703 free-threading"),
+        Variant("stock", (), True, "", False, False, "CPython with the GIL"),
+        Variant("ft", ("--disable-gil",), False, "t", False, False, "PEP 703 free-threading"),
         Variant(
             "owner",
-            ("--disable-gil",),
+            ("--disable-gil", "--with-ownership"),
             False,
             "t",
+            True,
             True,
             "free-threading with ownership-based critical sections (patches/series)",
         ),

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import platform
+import subprocess
 from pathlib import Path
 
+import git
 import pyperf
 import pytest
 
 from ownbench import apt_mirror, paths
 from ownbench.arch import get_arch
+from ownbench.autoconf import regenerate
 from ownbench.bench.callgrind import run_callgrind
 from ownbench.bench.profiles import Profile
 from ownbench.bench.pyperformance_runner import run_pyperformance
@@ -22,6 +25,7 @@ from ownbench.report import write_report
 from ownbench.sources import DebianArchive, DownloadCache, fetch
 from ownbench.variants import VARIANTS
 from ownbench.versions import get_release
+from ownbench.worktree import BASELINE_TAG, default_series, series_for, work_tree
 
 TINY = Profile("tiny", ("nbody",), ("--debug-single-value",), 1, (1, 2), 10, 2, 1)
 EM_AARCH64 = 183
@@ -56,6 +60,9 @@ def test_debian_fetch_build_stock_regrtest_bench_report(shared_build: None, tmp_
     again = build(stock, release, archive, BuildOptions(jobs=2))
     assert again.manifest["built_at"] == installed.manifest["built_at"]  # inputs unchanged: no rebuild
 
+    regenerate(work_tree(stock).src, tmp_path / "regen.log")  # the pinned autoconf reproduces CPython's output
+    assert not git.Repo(work_tree(stock).src).is_dirty(untracked_files=False)
+
     out = tmp_path / "results" / "run"
     counts = run_tests(installed, SMOKE_TESTS, out / "regrtest" / "stock.json")
     assert counts.ok and counts.passed > 50
@@ -88,3 +95,23 @@ def test_arm64_cross_build_runs_regrtest_under_qemu(shared_build: None, tmp_path
     assert "--host=aarch64-linux-gnu" in installed.manifest["configure_flags"]  # type: ignore[operator]
     counts = run_tests(installed, SMOKE_TESTS, tmp_path / "regrtest" / "stock-aarch64.json")
     assert counts.ok and counts.passed > 50
+
+
+@pytest.mark.integration
+def test_patch_series_applies_and_owner_configure_requires_disable_gil(shared_build: None, tmp_path: Path) -> None:
+    release = get_release()
+    archive = fetch(release, paths.cache_dir(), [DownloadCache(), DebianArchive()])
+    owner = VARIANTS["owner"]
+    tree = work_tree(owner)
+    tree.prepare(archive, series_for(owner))  # every patch applies to the pinned source, with no fuzz
+    applied = [c.summary for c in git.Repo(tree.src).iter_commits(f"{BASELINE_TAG}..HEAD")]
+    assert len(applied) == len(default_series().patch_files())
+    refused = subprocess.run([str(tree.src / "configure"), "--with-ownership"], cwd=tmp_path,
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "--with-ownership requires --disable-gil" in refused.stderr
+    obj = tmp_path / "obj"
+    obj.mkdir()
+    subprocess.run([str(tree.src / "configure"), "--disable-gil", "--with-ownership"], cwd=obj,
+                   capture_output=True, check=True)
+    pyconfig = (obj / "pyconfig.h").read_text()
+    assert "#define Py_OWNERSHIP 1" in pyconfig and "#define Py_GIL_DISABLED 1" in pyconfig

@@ -23,6 +23,8 @@ def test_three_variants_with_their_configure_flags() -> None:
     assert [v.abiflags for v in VARIANTS.values()] == ["", "t", "t"]
     assert [v.gil_enabled for v in VARIANTS.values()] == [True, False, False]
     assert [v.patched for v in VARIANTS.values()] == [False, False, True]
+    assert [v.ownership for v in VARIANTS.values()] == [False, False, True]
+    assert "--with-ownership" in VARIANTS["owner"].configure_flags
     assert "--enable-optimizations" in configure_flags(VARIANTS["ft"], BuildOptions(pgo=True))
 
 

@@ -1,0 +1,56 @@
+"""Regenerate configure and pyconfig.h.in with the autoconf CPython 3.14 is generated with (2.72)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from . import apt_mirror, paths, system_deps
+from .console import note, step
+from .download import DownloadFailed, download_verified
+from .errors import ToolkitError
+from .process import run_logged
+
+REQUIRED_VERSION = "2.72"
+# Debian ships 2.71 in bookworm; 2.72 is an architecture-independent package of trixie.
+AUTOCONF_DEB = "pool/main/a/autoconf/autoconf_2.72-3.1_all.deb"
+AUTOCONF_DEB_SHA256 = "0de76b647b0afb6c7934999aaefeb463656c147672464a367df1019969e77af3"
+
+
+def autoconf_version() -> str | None:
+    try:
+        out = subprocess.run(["autoconf", "--version"], capture_output=True, text=True, check=True).stdout
+    except (FileNotFoundError, subprocess.CalledProcessError):
+        return None
+    return out.splitlines()[0].split()[-1]
+
+
+def ensure_autoconf() -> None:
+    """Install autoconf 2.72 from the Debian archive (mirror from the apt configuration) when root."""
+    if autoconf_version() == REQUIRED_VERSION:
+        return
+    deb = paths.cache_dir() / Path(AUTOCONF_DEB).name
+    system_deps.require_root(f"apt-get install -y ./{deb.name}  # autoconf {REQUIRED_VERSION}, from {AUTOCONF_DEB}")
+    if not deb.is_file():
+        reasons = []
+        for mirror in apt_mirror.debian_mirrors():
+            try:
+                download_verified(f"{mirror}/{AUTOCONF_DEB}", deb, AUTOCONF_DEB_SHA256)
+                break
+            except DownloadFailed as exc:
+                reasons.append(str(exc))
+        else:
+            raise ToolkitError(f"cannot download {AUTOCONF_DEB}: " + "; ".join(reasons or ["no apt mirror"]))
+    step(f"Installing autoconf {REQUIRED_VERSION}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", str(deb)], check=True, env=env)
+
+
+def regenerate(src: Path, log: Path) -> None:
+    """Run autoconf and autoheader in `src`; the tree's own aclocal.m4 supplies the macros."""
+    ensure_autoconf()
+    step(f"Regenerating configure and pyconfig.h.in in {src}")
+    for tool in ("autoconf", "autoheader"):
+        run_logged([tool, "-Werror"], log, cwd=src, title=tool)
+    note("commit the result in the tree, then `invoke patch --refresh`")
