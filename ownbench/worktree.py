@@ -30,15 +30,15 @@ class PatchFailed(ToolkitError):
 
 @dataclass(frozen=True)
 class Series:
-    """The patch files of `patches/series` in order, plus the overlay directory."""
+    """The patch files of `patches/series` in order, plus the overlay directory (None: nothing)."""
 
-    patches_dir: Path
-    overlay_dir: Path
+    patches_dir: Path | None
+    overlay_dir: Path | None
 
     def patch_files(self) -> list[Path]:
-        listing = self.patches_dir / "series"
-        if not listing.is_file():
+        if self.patches_dir is None or not (self.patches_dir / "series").is_file():
             return []
+        listing = self.patches_dir / "series"
         names = [ln.strip() for ln in listing.read_text().splitlines()]
         files = [self.patches_dir / n for n in names if n and not n.startswith("#")]
         for f in files:
@@ -47,9 +47,14 @@ class Series:
         return files
 
     def overlay_files(self) -> list[Path]:
-        if not self.overlay_dir.is_dir():
+        if self.overlay_dir is None or not self.overlay_dir.is_dir():
             return []
         return sorted(p for p in self.overlay_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+    def overlay_path(self, file: Path) -> Path:
+        """Where an overlay file goes, relative to the source tree."""
+        assert self.overlay_dir is not None
+        return file.relative_to(self.overlay_dir)
 
     def digest(self) -> str:
         """Hash of the series, the patches and the overlay: what the tree is made of."""
@@ -58,7 +63,7 @@ class Series:
             h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
         h.update(b"overlay\0")
         for f in self.overlay_files():
-            h.update(str(f.relative_to(self.overlay_dir)).encode() + b"\0" + f.read_bytes() + b"\0")
+            h.update(str(self.overlay_path(f)).encode() + b"\0" + f.read_bytes() + b"\0")
         return h.hexdigest()
 
 
@@ -66,7 +71,7 @@ def default_series() -> Series:
     return Series(paths.PATCHES_DIR, paths.OVERLAY_DIR)
 
 
-EMPTY_SERIES = Series(Path("/nonexistent-patches"), Path("/nonexistent-overlay"))
+EMPTY_SERIES = Series(None, None)
 
 
 def series_for(variant: Variant) -> Series:
@@ -171,7 +176,7 @@ class WorkTree:
     def _copy_overlay(self, repo: git.Repo, series: Series) -> None:
         copied = []
         for f in series.overlay_files():
-            relative = f.relative_to(series.overlay_dir)
+            relative = series.overlay_path(f)
             target = self.src / relative
             if target.is_file() and filecmp.cmp(f, target, shallow=False):
                 continue
@@ -193,6 +198,8 @@ class WorkTree:
         repo = self.repo()
         if repo.is_dirty(untracked_files=False):
             raise ToolkitError(f"{self.src} has uncommitted changes; commit them in the tree first")
+        if series.patches_dir is None:
+            raise ToolkitError(f"{self.src} belongs to a variant without a patch series")
         series.patches_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=series.patches_dir, prefix=".refresh-") as tmp:
             repo.git.format_patch(
