@@ -9,15 +9,16 @@ from pathlib import Path
 from invoke import Context, task  # type: ignore[attr-defined]
 
 from ownbench import pipeline
+from ownbench.abi_check import check_wheels
 from ownbench.arch import get_arch
 from ownbench.autoconf import regenerate
 from ownbench.bench.profiles import get_profile
-from ownbench.build import BuildOptions
+from ownbench.build import BuildOptions, load_installed
 from ownbench.console import console
 from ownbench.errors import ToolkitError
 from ownbench.report import write_report
 from ownbench.reproduce import reproduce as run_reproduce
-from ownbench.results import default_run_dir, latest_run_dir
+from ownbench.results import default_run_dir, latest_run_dir, write_json
 from ownbench.sources import SourceOptions
 from ownbench.variants import get_variant, select_variants
 from ownbench.versions import DEFAULT_VERSION, get_release
@@ -147,5 +148,19 @@ def regen_configure(c: Context, variant: str = "owner") -> None:
     try:
         tree = work_tree(get_variant(variant))
         regenerate(tree.src, tree.root / "regen-configure.log")
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(name="abi-check", help={"variant": "variants to check (default owner)", "out": "results directory",
+                              "label": "results label"})
+def abi_check(c: Context, variant: str = "owner", out: str = "", label: str = "local") -> None:
+    """Install binary cp314t wheels from PyPI (numpy, markupsafe, PyYAML, msgpack) into a variant and use them."""
+    try:
+        release = get_release()
+        out_dir = Path(out) if out else default_run_dir(label, "tests")
+        for v in select_variants(variant):
+            installed = load_installed(v, release)
+            write_json(out_dir / "abi" / f"{v.name}.json", check_wheels(installed, out_dir / "logs" / "abi.log"))
     except ToolkitError as exc:
         _fail(exc)

@@ -133,7 +133,9 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
     tree = work_tree(variant)
     tree.prepare(archive, series_for(variant))
     flags = configure_flags(variant, options)
-    env = {"CC": "ccache gcc", "CCACHE_BASEDIR": str(tree.root)}
+    # GIT_WORK_TREE: CPython's Makefile runs `git --git-dir=$(srcdir)/.git describe --dirty` from the build
+    # directory, which would otherwise compare that directory with HEAD and mark every build "dirty".
+    env = {"CC": "ccache gcc", "CCACHE_BASEDIR": str(tree.root), "GIT_WORK_TREE": str(tree.src)}
     if not arch.native:
         ensure_cross_environment(arch)
         build_python = build(variant, release, archive, replace(options, arch=native_arch())).python

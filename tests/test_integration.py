@@ -12,6 +12,7 @@ import pyperf
 import pytest
 
 from ownbench import apt_mirror, paths
+from ownbench.abi_check import check_wheels
 from ownbench.arch import get_arch
 from ownbench.autoconf import regenerate
 from ownbench.bench.callgrind import run_callgrind
@@ -115,3 +116,16 @@ def test_patch_series_applies_and_owner_configure_requires_disable_gil(shared_bu
                    capture_output=True, check=True)
     pyconfig = (obj / "pyconfig.h").read_text()
     assert "#define Py_OWNERSHIP 1" in pyconfig and "#define Py_GIL_DISABLED 1" in pyconfig
+
+
+@pytest.mark.integration
+def test_owner_builds_passes_smoke_tests_and_loads_cp314t_wheels(shared_build: None, tmp_path: Path) -> None:
+    release = get_release()
+    archive = fetch(release, paths.cache_dir(), [DownloadCache(), DebianArchive()])
+    owner = build(VARIANTS["owner"], release, archive, BuildOptions(jobs=2))
+    assert owner.manifest["py_ownership"] == 1 and owner.manifest["abiflags"] == "t"
+    assert owner.manifest["gil_enabled"] is False
+    assert run_tests(owner, SMOKE_TESTS, tmp_path / "regrtest" / "owner.json").ok
+    facts = check_wheels(owner, tmp_path / "abi.log")
+    assert len(facts["extensions"]) == 4 and all("314t-" in f for f in facts["extensions"])
+    assert facts["gil_enabled_after_imports"] is False and facts["py_ownership"] == 1

@@ -26,6 +26,11 @@ def series_copy(tmp_path: Path, name: str) -> Series:
     return Series(patches, overlay)
 
 
+def patches_of(series: Series) -> Path:
+    assert series.patches_dir is not None
+    return series.patches_dir
+
+
 @pytest.fixture
 def archive(tiny_source: TinySource) -> SourceArchive:
     return fetch(tiny_source.release, paths.cache_dir(), [LocalTarball(tiny_source.tarball)])
@@ -78,11 +83,11 @@ def test_rerun_changes_nothing(tree: WorkTree, archive: SourceArchive, tmp_path:
 
 def test_refresh_round_trip_is_byte_identical(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
     series = series_copy(tmp_path, "good")
-    original = {p.name: p.read_bytes() for p in series.patches_dir.iterdir()}
+    original = {p.name: p.read_bytes() for p in patches_of(series).iterdir()}
     tree.prepare(archive, series)
     written = tree.refresh(series)
     assert [p.name for p in written] == ["0001-Mark-the-list-fast-path.patch"]
-    assert {p.name: p.read_bytes() for p in series.patches_dir.iterdir()} == original
+    assert {p.name: p.read_bytes() for p in patches_of(series).iterdir()} == original
 
 
 def test_commit_in_tree_refreshes_into_a_new_numbered_patch(
@@ -95,7 +100,7 @@ def test_commit_in_tree_refreshes_into_a_new_numbered_patch(
     repo.git.commit("-am", "Change the demo value\n\nWhy: to test refresh.")
     written = tree.refresh(series)
     assert [p.name for p in written] == ["0001-Mark-the-list-fast-path.patch", "0002-Change-the-demo-value.patch"]
-    assert (series.patches_dir / "series").read_text().splitlines() == [p.name for p in written]
+    assert (patches_of(series) / "series").read_text().splitlines() == [p.name for p in written]
     fresh = WorkTree(tmp_path / "build" / "fresh")
     fresh.prepare(archive, series)
     assert (fresh.src / "Lib/ownership_demo.py").read_text() == "VALUE = 2\n"
@@ -108,7 +113,7 @@ def test_unrefreshed_commits_are_not_thrown_away(tree: WorkTree, archive: Source
     repo = git.Repo(tree.src)
     (tree.src / "README.rst").write_text("edited\n")
     repo.git.commit("-am", "Work in progress")
-    (series.patches_dir / "series").write_text("")  # the series changes meanwhile
+    (patches_of(series) / "series").write_text("")  # the series changes meanwhile
     with pytest.raises(Exception, match="invoke patch --refresh"):
         tree.prepare(archive, series)
     assert repo.head.commit.summary == "Work in progress"

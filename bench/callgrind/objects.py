@@ -11,6 +11,6 @@ class Point:
 
 
 p = Point(0.0, 0.0)
-for i in range(20_000):
+for _ in range(20_000):
     p = p.moved(0.5)
 total = p.x + p.y
