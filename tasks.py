@@ -87,10 +87,7 @@ def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", lab
         names = tuple(t for t in tests.split(",") if t)
         target = get_arch(arch)
         out_dir = Path(out) if out else default_run_dir(label, "tests", target.machine)
-        failed = False
-        for v in select_variants(variant):
-            failed |= not pipeline.run_regrtest(v, get_release(), names, out_dir, target).ok
-        if failed:
+        if not pipeline.test_variants(select_variants(variant), get_release(), names, out_dir, target, label):
             raise ToolkitError("some tests failed")
     except ToolkitError as exc:
         _fail(exc)

@@ -61,11 +61,19 @@ def run_regrtest(variant: Variant, release: Release, tests: tuple[str, ...], out
     return run_tests(installed, chosen, out_dir / "regrtest" / f"{variant.name}{arch_suffix(arch)}.json")
 
 
-def record_run(out_dir: Path, label: str, profile: Profile, installed: list[Installed]) -> None:
+def test_variants(
+    variants: list[Variant], release: Release, tests: tuple[str, ...], out_dir: Path, arch: Arch, label: str
+) -> bool:
+    """regrtest on each variant into out_dir (with a run.json, so `report` works); True if all passed."""
+    record_run(out_dir, label, "tests", installed_variants(variants, release, arch))
+    return all([run_regrtest(v, release, tests, out_dir, arch).ok for v in variants])
+
+
+def record_run(out_dir: Path, label: str, profile: str, installed: list[Installed]) -> None:
     """Write (or extend) run.json: what was run, where, on which builds."""
     run_file = out_dir / "run.json"
     run: dict[str, Any] = read_json(run_file) if run_file.is_file() else {
-        "label": label, "profile": profile.name, "date": time.strftime("%Y-%m-%d"), "variants": [], "manifests": {},
+        "label": label, "profile": profile, "date": time.strftime("%Y-%m-%d"), "variants": [], "manifests": {},
         "failures": {},
     }
     for inst in installed:
@@ -90,7 +98,7 @@ def run_benchmarks(
             )
         ensure_binfmt(arch)
     installed = installed_variants(variants, release, arch)
-    record_run(out_dir, label, profile, installed)
+    record_run(out_dir, label, profile.name, installed)
     failures = run_pyperformance(installed, profile, out_dir)
     run = read_json(out_dir / "run.json")
     run["failures"] = {**run.get("failures", {}), **failures}

@@ -54,8 +54,8 @@ def reproduce(
     for v in variants:
         work_tree(v).prepare(archive, series_for(v))
     banner(3, "build")
-    for v in variants:
-        build(v, release, archive, options)
+    installed = [build(v, release, archive, options) for v in variants]
+    pipeline.record_run(out_dir, label, profile.name, installed)
     banner(4, "smoke test")
     for v in variants:
         if _smoke_done(out_dir, v, release, arch):

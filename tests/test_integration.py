@@ -68,7 +68,7 @@ def test_debian_fetch_build_stock_regrtest_bench_report(shared_build: None, tmp_
     counts = run_tests(installed, SMOKE_TESTS, out / "regrtest" / "stock.json")
     assert counts.ok and counts.passed > 50
 
-    record_run(out, "integration", TINY, [installed])
+    record_run(out, "integration", TINY.name, [installed])
     assert run_pyperformance([installed], TINY, out) == {"stock": []}
     suite = pyperf.BenchmarkSuite.load(str(out / "pyperformance" / "stock.json"))
     assert suite.get_benchmark_names() == ["nbody"]

@@ -14,7 +14,6 @@ import pytest
 from ownbench import system_deps
 from ownbench.arch import native_arch
 from ownbench.bench.callgrind import count_instructions, workloads
-from ownbench.bench.profiles import get_profile
 from ownbench.bench.pyperformance_runner import merge_rounds
 from ownbench.build import Installed
 from ownbench.pipeline import record_run
@@ -43,7 +42,7 @@ def host_installed(variant: str) -> Installed:
 @pytest.fixture
 def results_dir(tmp_path: Path) -> Path:
     out = tmp_path / "results" / "2026-11-25-test-x86_64-quick"
-    record_run(out, "test", get_profile("quick"), [host_installed("stock"), host_installed("ft")])
+    record_run(out, "test", "quick", [host_installed("stock"), host_installed("ft")])
     for variant, (first, second) in STATEMENTS.items():
         raw = [out / "raw" / variant / f"{name}.r0.json" for name in ("summing", "sorting")]
         raw[0].parent.mkdir(parents=True)
