@@ -8,13 +8,14 @@ from pathlib import Path
 
 from invoke import Context, task  # type: ignore[attr-defined]
 
-from ownbench import pipeline
+from ownbench import paths, pipeline
 from ownbench.abi_check import check_wheels
 from ownbench.arch import get_arch
 from ownbench.autoconf import regenerate
 from ownbench.bench.profiles import get_profile
 from ownbench.build import BuildOptions, load_installed
 from ownbench.console import console
+from ownbench.container import docker_check as run_docker_check
 from ownbench.errors import ToolkitError
 from ownbench.report import write_report
 from ownbench.reproduce import reproduce as run_reproduce
@@ -159,5 +160,14 @@ def abi_check(c: Context, variant: str = "owner", out: str = "", label: str = "l
         for v in select_variants(variant):
             installed = load_installed(v, release)
             write_json(out_dir / "abi" / f"{v.name}.json", check_wheels(installed, out_dir / "logs" / "abi.log"))
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(name="docker-check", help={"arch": "image architecture: native (default) or arm64 (under qemu-user)"})
+def docker_check(c: Context, arch: str = "native") -> None:
+    """Build the Docker image with buildah on a debootstrapped base and run the fast tests in it (slow)."""
+    try:
+        console.print(str(run_docker_check(paths.RESULTS_DIR / "docker-check", arch)))
     except ToolkitError as exc:
         _fail(exc)
