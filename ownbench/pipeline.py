@@ -85,17 +85,22 @@ def record_run(out_dir: Path, label: str, profile: str, installed: list[Installe
     write_json(run_file, run)
 
 
+def check_benchmarkable(arch: Arch, allow_emulated: bool) -> None:
+    """Emulated timings are not benchmarks: refuse them unless explicitly allowed."""
+    if not arch.native and not allow_emulated:
+        raise ToolkitError(
+            f"{arch.debian} runs under emulation on this {native_arch().debian} machine: its timings are not "
+            "benchmarks; pass --allow-emulated to run anyway (the report will say so)"
+        )
+
+
 def run_benchmarks(
     variants: list[Variant], release: Release, profile: Profile, out_dir: Path, label: str, arch: Arch,
     allow_emulated: bool = False,
 ) -> None:
     """pyperformance, scaling and callgrind for the built variants, into out_dir."""
+    check_benchmarkable(arch, allow_emulated)
     if not arch.native:
-        if not allow_emulated:
-            raise ToolkitError(
-                f"{arch.debian} runs under emulation on this {native_arch().debian} machine: its timings are not "
-                "benchmarks; pass --allow-emulated to run anyway (the report will say so)"
-            )
         ensure_binfmt(arch)
     installed = installed_variants(variants, release, arch)
     record_run(out_dir, label, profile.name, installed)

@@ -37,6 +37,7 @@ def reproduce(
 ) -> Path:
     """Run every step, resuming an interrupted run of the same label, architecture and profile."""
     arch = options.arch
+    pipeline.check_benchmarkable(arch, allow_emulated)
     state_file = _state_file(profile, label, arch)
     if state_file.is_file():
         out_dir = Path(read_json(state_file)["out_dir"])

@@ -86,15 +86,16 @@ def test_debian_fetch_build_stock_regrtest_bench_report(shared_build: None, tmp_
 
 @pytest.mark.integration
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="arm64 is cross-built from x86-64")
-def test_arm64_cross_build_runs_regrtest_under_qemu(shared_build: None, tmp_path: Path) -> None:
+def test_arm64_owner_cross_build_runs_regrtest_under_qemu(shared_build: None, tmp_path: Path) -> None:
     release = get_release()
     archive = fetch(release, paths.cache_dir(), [DownloadCache(), DebianArchive()])
-    installed = build(VARIANTS["stock"], release, archive, BuildOptions(jobs=2, arch=get_arch("arm64")))
+    installed = build(VARIANTS["owner"], release, archive, BuildOptions(jobs=2, arch=get_arch("arm64")))
     header = installed.python.resolve().read_bytes()[:20]
     assert header[:4] == b"\x7fELF" and int.from_bytes(header[18:20], "little") == EM_AARCH64
     assert installed.manifest["arch"] == "aarch64" and installed.manifest["emulated"] is True
+    assert installed.manifest["py_ownership"] == 1 and installed.manifest["gil_enabled"] is False
     assert "--host=aarch64-linux-gnu" in installed.manifest["configure_flags"]  # type: ignore[operator]
-    counts = run_tests(installed, SMOKE_TESTS, tmp_path / "regrtest" / "stock-aarch64.json")
+    counts = run_tests(installed, SMOKE_TESTS, tmp_path / "regrtest" / "owner-aarch64.json")
     assert counts.ok and counts.passed > 50
 
 
