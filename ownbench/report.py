@@ -186,12 +186,12 @@ class ReportWriter:
         self.summary["instructions"] = counts
 
     def regrtest(self) -> None:
-        files = sorted((self.out_dir / "regrtest").glob("*.json"))
-        if not files:
+        results = [read_json(f) for f in sorted((self.out_dir / "regrtest").glob("*.json"))]
+        if not results:
             return
+        order = _ordered([r["variant"] for r in results], self.variants)
         rows = []
-        for f in files:
-            r = read_json(f)
+        for r in sorted(results, key=lambda r: order.index(r["variant"])):
             cells = [r["variant"], r.get("arch", self.run["machine"]["arch"])]
             rows.append([*cells, str(r["passed"]), str(r["failed"]), str(r["skipped"]), " ".join(r["tests"])])
         self.sections.append("\n".join(["## CPython tests (regrtest)", "",
