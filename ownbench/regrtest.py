@@ -17,15 +17,23 @@ DEFAULT_TESTS: dict[str, tuple[str, ...]] = {
     "stock": ("test_threading", "test_thread", "test_list", "test_dict", "test_set", "test_queue"),
     "ft": ("test_free_threading", "test_threading", "test_thread", "test_list", "test_dict", "test_set", "test_queue"),
     "owner": (
-        "test_free_threading", "test_threading", "test_thread", "test_list", "test_dict", "test_set", "test_queue",
+        "test_ownership", "test_free_threading", "test_threading", "test_thread", "test_list", "test_dict",
+        "test_set", "test_queue",
     ),
 }
 SMOKE_TESTS: tuple[str, ...] = ("test_thread", "test_list")
+OWNERSHIP_TESTS: tuple[str, ...] = ("test_ownership",)
 EMULATED_TESTS: dict[str, tuple[str, ...]] = {
     "stock": ("test_thread", "test_list", "test_dict", "test_set", "test_queue"),
     "ft": ("test_thread", "test_list", "test_dict", "test_set", "test_queue", "test_free_threading"),
-    "owner": ("test_thread", "test_list", "test_dict", "test_set", "test_queue", "test_free_threading"),
+    "owner": ("test_ownership", "test_thread", "test_list", "test_dict", "test_set", "test_queue",
+              "test_free_threading"),
 }
+
+
+def smoke_tests(variant: Variant) -> tuple[str, ...]:
+    """A quick check that a build works; the ownership tests too where Py_OWNERSHIP is defined."""
+    return (*OWNERSHIP_TESTS, *SMOKE_TESTS) if variant.ownership else SMOKE_TESTS
 
 
 def default_tests(variant: Variant, emulated: bool) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from .bench.profiles import Profile
 from .build import BuildOptions, build
 from .console import console, note
 from .errors import ToolkitError
-from .regrtest import SMOKE_TESTS
+from .regrtest import smoke_tests
 from .report import write_report
 from .results import default_run_dir, read_json, write_json
 from .variants import Variant
@@ -62,7 +62,7 @@ def reproduce(
         if _smoke_done(out_dir, v, release, arch):
             note(f"{v.name}: smoke test already passed")
             continue
-        counts = pipeline.run_regrtest(v, release, SMOKE_TESTS, out_dir, arch)
+        counts = pipeline.run_regrtest(v, release, smoke_tests(v), out_dir, arch)
         if not counts.ok:
             raise ToolkitError(f"smoke test failed on {v.name}; see the regrtest output above")
     banner(5, f"benchmarks ({profile.name})")

@@ -21,7 +21,7 @@ from ownbench.bench.pyperformance_runner import run_pyperformance
 from ownbench.bench.scaling import run_scaling
 from ownbench.build import BuildOptions, build
 from ownbench.pipeline import record_run
-from ownbench.regrtest import SMOKE_TESTS, run_tests
+from ownbench.regrtest import OWNERSHIP_TESTS, SMOKE_TESTS, run_tests
 from ownbench.report import write_report
 from ownbench.sources import DebianArchive, DownloadCache, fetch
 from ownbench.variants import VARIANTS
@@ -97,6 +97,8 @@ def test_arm64_owner_cross_build_runs_regrtest_under_qemu(shared_build: None, tm
     assert "--host=aarch64-linux-gnu" in installed.manifest["configure_flags"]  # type: ignore[operator]
     counts = run_tests(installed, SMOKE_TESTS, tmp_path / "regrtest" / "owner-aarch64.json")
     assert counts.ok and counts.passed > 50
+    ownership = run_tests(installed, OWNERSHIP_TESTS, tmp_path / "regrtest" / "ownership-aarch64.json")
+    assert ownership.ok and ownership.passed >= 5 and ownership.skipped == 0
 
 
 @pytest.mark.integration
@@ -127,6 +129,8 @@ def test_owner_builds_passes_smoke_tests_and_loads_cp314t_wheels(shared_build: N
     assert owner.manifest["py_ownership"] == 1 and owner.manifest["abiflags"] == "t"
     assert owner.manifest["gil_enabled"] is False
     assert run_tests(owner, SMOKE_TESTS, tmp_path / "regrtest" / "owner.json").ok
+    ownership = run_tests(owner, OWNERSHIP_TESTS, tmp_path / "regrtest" / "ownership.json")
+    assert ownership.ok and ownership.passed >= 5 and ownership.skipped == 0
     facts = check_wheels(owner, tmp_path / "abi.log")
     assert len(facts["extensions"]) == 4 and all("314t-" in f for f in facts["extensions"])
     assert facts["gil_enabled_after_imports"] is False and facts["py_ownership"] == 1
