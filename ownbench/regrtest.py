@@ -13,20 +13,22 @@ from .console import note, step
 from .results import write_json
 from .variants import Variant
 
+OWNERSHIP_TESTS: tuple[str, ...] = ("test_ownership",)
+FREE_THREADING_TESTS: tuple[str, ...] = (
+    "test_free_threading", "test_threading", "test_thread", "test_list", "test_dict", "test_set", "test_gc",
+    "test_weakref", "test_capi", "test_sys", "test_queue", "test_descr", "test_class", "test_itertools",
+    "test_functools", "test_concurrent_futures",
+)
 DEFAULT_TESTS: dict[str, tuple[str, ...]] = {
     "stock": ("test_threading", "test_thread", "test_list", "test_dict", "test_set", "test_queue"),
-    "ft": ("test_free_threading", "test_threading", "test_thread", "test_list", "test_dict", "test_set", "test_queue"),
-    "owner": (
-        "test_ownership", "test_free_threading", "test_threading", "test_thread", "test_list", "test_dict",
-        "test_set", "test_queue",
-    ),
+    "ft": FREE_THREADING_TESTS,
+    "owner": (*OWNERSHIP_TESTS, *FREE_THREADING_TESTS),
 }
 SMOKE_TESTS: tuple[str, ...] = ("test_thread", "test_list")
-OWNERSHIP_TESTS: tuple[str, ...] = ("test_ownership",)
 EMULATED_TESTS: dict[str, tuple[str, ...]] = {
     "stock": ("test_thread", "test_list", "test_dict", "test_set", "test_queue"),
     "ft": ("test_thread", "test_list", "test_dict", "test_set", "test_queue", "test_free_threading"),
-    "owner": ("test_ownership", "test_thread", "test_list", "test_dict", "test_set", "test_queue",
+    "owner": (*OWNERSHIP_TESTS, "test_thread", "test_list", "test_dict", "test_set", "test_queue",
               "test_free_threading"),
 }
 
