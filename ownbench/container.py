@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from . import apt_mirror, paths
@@ -33,14 +32,6 @@ LOCAL_CAS = Path("/usr/local/share/ca-certificates")
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 ROOTFS_EXCLUDES = ("./dev/*", "./proc/*", "./sys/*", "./etc/hostname", "./etc/resolv.conf",
                    "./var/cache/apt/archives/*.deb", "./var/lib/apt/lists/*")
-
-
-def _timed(command: Sequence[str], log: Path, title: str, env: dict[str, str] | None = None) -> None:
-    """run_logged, then the step's wall-clock time as a comment line in the log."""
-    started = time.monotonic()
-    run_logged(command, log, env=env, title=title)
-    with log.open("a") as out:
-        out.write(f"# {title}: {time.monotonic() - started:.0f}s\n")
 
 
 def _buildah_quiet(*args: str) -> bool:
@@ -82,18 +73,18 @@ def _make_base_image(log: Path, arch: Arch, base: str) -> None:
         raise ToolkitError(f"file systems are still mounted under {rootfs} (a killed debootstrap?); unmount them")
     shutil.rmtree(rootfs, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
-    _timed(["debootstrap", "--variant=minbase", f"--arch={arch.debian}", SUITE, str(rootfs), mirrors[0]], log,
-           "debootstrap")
+    run_logged(["debootstrap", "--variant=minbase", f"--arch={arch.debian}", SUITE, str(rootfs), mirrors[0]], log,
+               "debootstrap")
     (rootfs / "etc/apt/sources.list").write_text(_sources_list(mirrors))
     excludes = [f"--exclude={pattern}" for pattern in ROOTFS_EXCLUDES]
-    _timed(["tar", "-C", str(rootfs), *excludes, "-cf", str(tarball), "."], log, "tar the root file system")
+    run_logged(["tar", "-C", str(rootfs), *excludes, "-cf", str(tarball), "."], log, "tar the root file system")
     name = "ownbench-base-import"
     _buildah_quiet("rm", name)
-    _timed([*BUILDAH, "from", "--name", name, "scratch"], log, "buildah from scratch")
-    _timed([*BUILDAH, "add", name, str(tarball), "/"], log, "buildah add the root file system")
-    _timed([*BUILDAH, "config", "--arch", arch.debian, "--os", "linux", "--cmd", "bash", "--env", f"PATH={PATH}",
-            "--env", "LANG=C.UTF-8", name], log, "buildah config")
-    _timed([*BUILDAH, "commit", "--rm", name, base], log, "buildah commit the base image")
+    run_logged([*BUILDAH, "from", "--name", name, "scratch"], log, "buildah from scratch")
+    run_logged([*BUILDAH, "add", name, str(tarball), "/"], log, "buildah add the root file system")
+    run_logged([*BUILDAH, "config", "--arch", arch.debian, "--os", "linux", "--cmd", "bash", "--env", f"PATH={PATH}",
+                "--env", "LANG=C.UTF-8", name], log, "buildah config")
+    run_logged([*BUILDAH, "commit", "--rm", name, base], log, "buildah commit the base image")
     shutil.rmtree(rootfs)
     tarball.unlink()
 
@@ -125,19 +116,19 @@ def docker_check(log_dir: Path, arch: str = "native") -> Path:
     step(f"Building {image} (log: {log})")
     _buildah_quiet("rmi", image)  # vfs keeps whole copies: drop the last build rather than leave it dangling
     # EXTRA_CA_CERTS without a value: buildah takes it from the environment (keeps PEM text out of the log).
-    _timed([*BUILDAH, "bud", *ISOLATION, "--platform", f"linux/{target.debian}", "--build-arg", f"BASE_IMAGE={base}",
-            "--build-arg", "EXTRA_CA_CERTS", "-f", str(DOCKERFILE), "-t", image, str(paths.REPO_ROOT)], log,
-           "buildah bud", env={"EXTRA_CA_CERTS": _extra_cas()})
+    bud = [*BUILDAH, "bud", *ISOLATION, "--platform", f"linux/{target.debian}", "--build-arg", f"BASE_IMAGE={base}",
+           "--build-arg", "EXTRA_CA_CERTS", "-f", str(DOCKERFILE), "-t", image, str(paths.REPO_ROOT)]
+    run_logged(bud, log, "buildah bud", env={"EXTRA_CA_CERTS": _extra_cas()})
     step(f"Smoke-testing {image}")
     name = f"ownbench-check-{target.debian}"
     _buildah_quiet("rm", name)
-    _timed([*BUILDAH, "from", "--name", name, image], log, "buildah from the image")
+    run_logged([*BUILDAH, "from", "--name", name, image], log, "buildah from the image")
     try:
         for command in (["./toolkit", "--list"], ["./toolkit", "selftest", "--fast"]):
-            _timed([*BUILDAH, "run", *ISOLATION, name, "--", *command], log, " ".join(command))
+            run_logged([*BUILDAH, "run", *ISOLATION, name, "--", *command], log, " ".join(command))
     finally:
         _buildah_quiet("rm", name)
-    _timed([*BUILDAH, "images"], log, "buildah images")
+    run_logged([*BUILDAH, "images"], log, "buildah images")
     with log.open("a") as out:
         out.write(f"# docker check passed in {time.monotonic() - started:.0f}s\n")
     return log

@@ -17,9 +17,9 @@ HEARTBEAT_S = 60.0
 
 
 def run_logged(
-    command: Sequence[str], log: Path, *, cwd: Path | None = None, env: dict[str, str] | None = None, title: str
+    command: Sequence[str], log: Path, title: str, *, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> None:
-    """Run `command`, appending its output to `log`; on failure, show the log's tail."""
+    """Run `command`, appending its output and duration to `log`; on failure, show the log's tail."""
     log.parent.mkdir(parents=True, exist_ok=True)
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     started = time.monotonic()
@@ -46,6 +46,7 @@ def run_logged(
                     console.print(f"    {title}: {now - started:.0f}s, log: {log}")
                     last_beat = now
             code = proc.wait()
+        out.write(f"# {title}: exit {code} after {time.monotonic() - started:.0f}s\n")
     if code != 0:
         raise ToolkitError(
             f"{title} failed (exit {code}); last lines of {log}:\n" + "\n".join(f"  {ln}" for ln in tail)
