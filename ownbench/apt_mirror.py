@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .download import DownloadFailed, download_verified
+
 
 @dataclass(frozen=True)
 class AptSource:
@@ -93,3 +95,23 @@ def debian_mirrors(root: Path = Path("/")) -> list[str]:
         if uri not in mirrors:
             mirrors.append(uri)
     return mirrors
+
+
+def download_from_pool(pool_path: str, dest: Path, sha256: str, root: Path = Path("/")) -> str:
+    """Download `pool_path` (e.g. 'pool/main/...deb') from the first configured mirror that has it.
+
+    Returns the URL used; raises DownloadFailed with every mirror's reason.
+    """
+    mirrors = debian_mirrors(root)
+    if not mirrors:
+        raise DownloadFailed(f"no http(s) apt repository with 'main' under {root / 'etc/apt'}")
+    reasons = []
+    for mirror in mirrors:
+        url = f"{mirror}/{pool_path}"
+        try:
+            download_verified(url, dest, sha256)
+        except DownloadFailed as exc:
+            reasons.append(str(exc))
+            continue
+        return url
+    raise DownloadFailed("; ".join(reasons))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import apt_mirror, paths, system_deps
 from .console import note, step
-from .download import DownloadFailed, download_verified
+from .download import DownloadFailed
 from .errors import ToolkitError
 from .process import run_logged
 
@@ -33,15 +33,10 @@ def ensure_autoconf() -> None:
     deb = paths.cache_dir() / Path(AUTOCONF_DEB).name
     system_deps.require_root(f"apt-get install -y ./{deb.name}  # autoconf {REQUIRED_VERSION}, from {AUTOCONF_DEB}")
     if not deb.is_file():
-        reasons = []
-        for mirror in apt_mirror.debian_mirrors():
-            try:
-                download_verified(f"{mirror}/{AUTOCONF_DEB}", deb, AUTOCONF_DEB_SHA256)
-                break
-            except DownloadFailed as exc:
-                reasons.append(str(exc))
-        else:
-            raise ToolkitError(f"cannot download {AUTOCONF_DEB}: " + "; ".join(reasons or ["no apt mirror"]))
+        try:
+            apt_mirror.download_from_pool(AUTOCONF_DEB, deb, AUTOCONF_DEB_SHA256)
+        except DownloadFailed as exc:
+            raise ToolkitError(f"cannot download {AUTOCONF_DEB}: {exc}") from exc
     step(f"Installing autoconf {REQUIRED_VERSION}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", str(deb)], check=True, env=env)

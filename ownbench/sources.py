@@ -155,21 +155,14 @@ class DebianArchive:
     name: str = "Debian archive"
 
     def obtain(self, release: Release, cache: Path) -> SourceArchive:
-        mirrors = apt_mirror.debian_mirrors(self.apt_root)
-        if not mirrors:
-            raise SourceSkipped(f"no http(s) apt repository with 'main' under {self.apt_root / 'etc/apt'}")
         package = f"python{release.series}"
+        pool_path = f"pool/main/p/{package}/{package}_{release.version}.orig.tar.xz"
         dest = cache / release.tarball_name
-        reasons = []
-        for mirror in mirrors:
-            url = f"{mirror}/pool/main/p/{package}/{package}_{release.version}.orig.tar.xz"
-            try:
-                download_verified(url, dest, release.sha256)
-            except DownloadFailed as exc:
-                reasons.append(str(exc))
-                continue
-            return SourceArchive(dest, url, f"sha256:{release.sha256}")
-        raise SourceSkipped("; ".join(reasons))
+        try:
+            url = apt_mirror.download_from_pool(pool_path, dest, release.sha256, self.apt_root)
+        except DownloadFailed as exc:
+            raise SourceSkipped(str(exc)) from exc
+        return SourceArchive(dest, url, f"sha256:{release.sha256}")
 
 
 @dataclass
