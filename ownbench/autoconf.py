@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -38,8 +37,7 @@ def ensure_autoconf() -> None:
         except DownloadFailed as exc:
             raise ToolkitError(f"cannot download {AUTOCONF_DEB}: {exc}") from exc
     step(f"Installing autoconf {REQUIRED_VERSION}")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", str(deb)], check=True, env=env)
+    system_deps.apt_install(str(deb))
 
 
 def regenerate(src: Path, log: Path) -> None:

@@ -48,8 +48,17 @@ def require_root(command: str) -> None:
         raise ToolkitError(f"this needs root; run:\n  sudo {command}")
 
 
+def _apt_get(*args: str) -> None:
+    subprocess.run(["apt-get", *args], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
 def apt_update() -> None:
-    subprocess.run(["apt-get", "update", "-q"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    _apt_get("update", "-q")
+
+
+def apt_install(*packages: str) -> None:
+    """apt-get install, non-interactively; `packages` may include paths to .deb files."""
+    _apt_get("install", "-y", "-q", "--no-install-recommends", *packages)
 
 
 def ensure_packages(packages: tuple[str, ...]) -> None:
@@ -60,8 +69,7 @@ def ensure_packages(packages: tuple[str, ...]) -> None:
     missing = missing_packages(packages)
     if not missing:
         return
-    command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
-    require_root("apt-get update && sudo " + " ".join(command))
+    require_root("apt-get update && sudo apt-get install -y --no-install-recommends " + " ".join(missing))
     step(f"Installing Debian packages: {' '.join(missing)}")
     apt_update()
-    subprocess.run([*command, "-q"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    apt_install(*missing)
