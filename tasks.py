@@ -99,7 +99,7 @@ def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", lab
             "arch": ARCH_HELP, "allow_emulated": "benchmark a foreign architecture under qemu anyway"})
 def bench(c: Context, profile: str = "quick", variant: str = "all", out: str = "", label: str = "local",
           arch: str = "native", allow_emulated: bool = False) -> None:
-    """Run pyperformance, ftscalingbench scaling and callgrind counts on built variants."""
+    """Run pyperformance, ftscalingbench scaling, the ownership benchmarks and callgrind counts on built variants."""
     try:
         prof = get_profile(profile)
         target = get_arch(arch)

@@ -9,6 +9,7 @@ from typing import Any
 from . import machine, paths
 from .arch import Arch, arch_suffix, ensure_binfmt, native_arch
 from .bench.callgrind import run_callgrind
+from .bench.ownership import run_ownership
 from .bench.profiles import Profile
 from .bench.pyperformance_runner import benchmark_names, run_pyperformance
 from .bench.scaling import run_scaling
@@ -98,7 +99,7 @@ def run_benchmarks(
     variants: list[Variant], release: Release, profile: Profile, out_dir: Path, label: str, arch: Arch,
     allow_emulated: bool = False,
 ) -> None:
-    """pyperformance, scaling and callgrind for the built variants, into out_dir."""
+    """pyperformance, scaling, ownership benchmarks and callgrind for the built variants, into out_dir."""
     check_benchmarkable(arch, allow_emulated)
     if not arch.native:
         ensure_binfmt(arch)
@@ -109,6 +110,8 @@ def run_benchmarks(
     run["failures"] = {**run.get("failures", {}), **failures}
     write_json(out_dir / "run.json", run)
     run_scaling(installed, profile, out_dir)
+    run["ownership_failures"] = run_ownership(installed, profile, out_dir)
+    write_json(out_dir / "run.json", run)
     run_callgrind(installed, profile, out_dir)
     names = benchmark_names(profile)
     broken = [v for v, failed in failures.items() if set(names) <= set(failed)]

@@ -29,3 +29,24 @@ def grouped_bars(
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
+
+
+def lines(
+    xs: list[int], series: dict[str, list[float]], *, title: str, xlabel: str, ylabel: str,
+    reference: list[float] | None, out: Path,
+) -> Path:
+    """One line with markers per series over the same x values, with an optional dashed reference line."""
+    fig, ax = plt.subplots(figsize=(6.0, 4.5))
+    for name, values in series.items():
+        ax.plot(xs, values, marker="o", label=name)
+    if reference is not None:
+        ax.plot(xs, reference, color="grey", linewidth=0.8, linestyle="--", label="ideal")
+    ax.set_xticks(xs)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

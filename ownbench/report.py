@@ -13,15 +13,13 @@ from .bench.callgrind import load_callgrind
 from .bench.scaling import load_scaling
 from .console import step
 from .errors import ToolkitError
+from .markdown import ordered, table
+from .ownership_report import ownership_section
 from .plots import grouped_bars
 from .results import read_json, write_json
 
 BASELINE = "stock"
 MIB = 2**20
-
-
-def _ordered(names: list[str], known: list[str]) -> list[str]:
-    return [n for n in known if n in names] + sorted(n for n in names if n not in known)
 
 
 def load_suites(out_dir: Path) -> dict[str, pyperf.BenchmarkSuite]:
@@ -64,12 +62,6 @@ def speed_words(ratio: float | None) -> str:
     return f"{ratio:.3f} ({1 / ratio:.2f}x faster)" if ratio < 1 else f"{ratio:.3f} ({ratio:.2f}x slower)"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 class ReportWriter:
     """Collects sections of report.md and the headline figures of summary.json."""
 
@@ -103,7 +95,7 @@ class ReportWriter:
             ]
             for v, mf in self.run["manifests"].items()
         ]
-        lines += ["", "## Builds", "", _table(
+        lines += ["", "## Builds", "", table(
             ["variant", "version", "configure", "compiler", "source", "series", "built"], rows)]
         self.sections.append("\n".join(lines))
 
@@ -111,7 +103,7 @@ class ReportWriter:
         suites = load_suites(self.out_dir)
         if BASELINE not in suites or len(suites) < 2:
             return
-        order = _ordered(list(suites), self.variants)
+        order = ordered(list(suites), self.variants)
         files = [self.out_dir / "pyperformance" / f"{v}.json" for v in order]
         lines = ["## pyperformance", "", "Mean time per benchmark; pyperf's comparison against the first column.", "",
                  pyperf_table(files), ""]
@@ -126,10 +118,10 @@ class ReportWriter:
         if "owner" in suites and "ft" in suites:
             geo["owner_vs_ft"] = geometric_mean(time_ratios(suites["ft"], suites["owner"]))
         lines += ["### Geometric mean of time ratios", "",
-                  _table(["comparison", "time ratio"], [[k.replace("_", " "), speed_words(r)] for k, r in geo.items()])]
+                  table(["comparison", "time ratio"], [[k.replace("_", " "), speed_words(r)] for k, r in geo.items()])]
         rss = {v: max_rss(s) for v, s in suites.items()}
         rss_names = sorted(set().union(*(r.keys() for r in rss.values())))
-        lines += ["", "### Max RSS (MiB, largest over runs)", "", _table(
+        lines += ["", "### Max RSS (MiB, largest over runs)", "", table(
             ["benchmark", *order], [[n, *(f"{rss[v][n] / MIB:.1f}" if n in rss[v] else "-" for v in order)]
                                     for n in rss_names])]
         failures = {v: f for v, f in self.run.get("failures", {}).items() if f}
@@ -147,7 +139,7 @@ class ReportWriter:
         data = load_scaling(self.out_dir)
         if not data:
             return
-        order = _ordered(list(data), self.variants)
+        order = ordered(list(data), self.variants)
         top = str(max(max(d["threads"]) for d in data.values()))
         names = sorted(data[order[0]]["speedup"])
         speed = {v: data[v]["speedup"] for v in order}
@@ -162,7 +154,7 @@ class ReportWriter:
             "## Thread scaling (Tools/ftscalingbench)", "",
             f"Speedup = threads x median(time at 1 thread) / median(time at {top} threads), each thread doing the "
             f"full work; scale {first['scale']}, {first['repeats']} repeats, variants interleaved.", "",
-            _table(["benchmark", *order], rows), "", f"![scaling]({plot.name})"]))
+            table(["benchmark", *order], rows), "", f"![scaling]({plot.name})"]))
         self.summary["scaling"] = {"threads": int(top), "geomean_speedup": geo,
                                    "speedup": {v: {n: speed[v][n][top] for n in names} for v in order}}
 
@@ -170,7 +162,7 @@ class ReportWriter:
         data = load_callgrind(self.out_dir)
         if not data:
             return
-        order = _ordered(list(data), self.variants)
+        order = ordered(list(data), self.variants)
         workloads = sorted(data[order[0]])
         counts = {v: {w: min(data[v][w]) for w in workloads if w in data[v]} for v in order}
         rows = []
@@ -182,25 +174,33 @@ class ReportWriter:
         self.sections.append("\n".join([
             "## Instruction counts (callgrind)", "",
             f"Total instructions per workload (`bench/callgrind/`); in parentheses, the ratio to {BASELINE}.", "",
-            _table(["workload", *order], rows)]))
+            table(["workload", *order], rows)]))
         self.summary["instructions"] = counts
+
+    def ownership(self) -> None:
+        found = ownership_section(self.out_dir, self.variants, int(self.run["machine"]["cores"]),
+                                  self.run.get("ownership_failures", []))
+        if found:
+            self.sections.append(found[0])
+            self.summary["ownership"] = found[1]
 
     def regrtest(self) -> None:
         results = [read_json(f) for f in sorted((self.out_dir / "regrtest").glob("*.json"))]
         if not results:
             return
-        order = _ordered([r["variant"] for r in results], self.variants)
+        order = ordered([r["variant"] for r in results], self.variants)
         rows = []
         for r in sorted(results, key=lambda r: order.index(r["variant"])):
             cells = [r["variant"], r.get("arch", self.run["machine"]["arch"])]
             rows.append([*cells, str(r["passed"]), str(r["failed"]), str(r["skipped"]), " ".join(r["tests"])])
         self.sections.append("\n".join(["## CPython tests (regrtest)", "",
-                                         _table(["variant", "arch", "passed", "failed", "skipped", "tests"], rows)]))
+                                         table(["variant", "arch", "passed", "failed", "skipped", "tests"], rows)]))
 
     def write(self) -> Path:
         self.header()
         self.pyperformance()
         self.scaling()
+        self.ownership()
         self.instructions()
         self.regrtest()
         report = self.out_dir / "report.md"

@@ -16,7 +16,8 @@ from ownbench.abi_check import check_wheels
 from ownbench.arch import get_arch
 from ownbench.autoconf import regenerate
 from ownbench.bench.callgrind import run_callgrind
-from ownbench.bench.profiles import Profile
+from ownbench.bench.ownership import run_ownership
+from ownbench.bench.profiles import OwnershipSizes, Profile
 from ownbench.bench.pyperformance_runner import run_pyperformance
 from ownbench.bench.scaling import run_scaling
 from ownbench.build import BuildOptions, build
@@ -28,7 +29,8 @@ from ownbench.variants import VARIANTS
 from ownbench.versions import get_release
 from ownbench.worktree import BASELINE_TAG, default_series, series_for, work_tree
 
-TINY = Profile("tiny", ("nbody",), ("--debug-single-value",), 1, (1, 2), 10, 2, 1)
+TINY = Profile("tiny", ("nbody",), ("--debug-single-value",), 1, (1, 2), 10, 2, 1,
+               OwnershipSizes(1, 100, 5.0, 10, (1, 2), 10_000))
 EM_AARCH64 = 183
 
 
@@ -77,9 +79,11 @@ def test_debian_fetch_build_stock_regrtest_bench_report(shared_build: None, tmp_
     assert {"1", "2"} == set(scaling["speedup"]["pymethod"])
     assert all(len(v) == TINY.scaling_repeats for v in scaling["timings_ms"]["pymethod"].values())
     run_callgrind([installed], TINY, out)
+    assert run_ownership([installed], TINY, out) == []
 
     report = write_report(out).read_text()
     assert "## Thread scaling" in report and "## Instruction counts" in report and "## CPython tests" in report
+    assert "### Steal round trip" in report and "### Thread-local scaling" in report
     summary = json.loads((out / "summary.json").read_text())
     assert summary["instructions"]["stock"]["startup"] > 1_000_000
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from ownbench.arch import native_arch
-from ownbench.bench.profiles import Profile
+from ownbench.bench.profiles import OwnershipSizes, Profile
 from ownbench.bench.pyperformance_runner import raw_file, run_pyperformance
 from ownbench.build import Installed
 from ownbench.variants import VARIANTS
 
-TWO = Profile("two", ("nbody", "unpack_sequence"), ("--debug-single-value",), 1, (1,), 1, 1, 1)
+TWO = Profile("two", ("nbody", "unpack_sequence"), ("--debug-single-value",), 1, (1,), 1, 1, 1,
+              OwnershipSizes(1, 10, 1.0, 2, (1,), 100))
 
 
 @pytest.mark.integration

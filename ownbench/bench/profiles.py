@@ -14,6 +14,19 @@ QUICK_BENCHMARKS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class OwnershipSizes:
+    """How much of the ownership benchmarks (bench/ownership/) to run."""
+
+    rounds: int
+    handoffs: int
+    handoff_seconds: float
+    """Time limit of one steal round trip run (GIL builds hand over only every switch interval)."""
+    takes: int
+    local_threads: tuple[int, ...]
+    local_iterations: int
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     pyperformance_benchmarks: tuple[str, ...] | None
@@ -24,15 +37,22 @@ class Profile:
     scaling_scale: int
     scaling_repeats: int
     callgrind_repeats: int
+    ownership: OwnershipSizes
 
 
 def _cores() -> int:
     return os.cpu_count() or 1
 
 
+def _one_to_twice_cores() -> tuple[int, ...]:
+    return (*range(1, _cores() + 1), 2 * _cores())
+
+
 PROFILES: dict[str, Profile] = {
-    "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 1, (1, _cores()), 100, 5, 1),
-    "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 500, 7, 2),
+    "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 1, (1, _cores()), 100, 5, 1,
+                     OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 500_000)),
+    "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 500, 7, 2,
+                    OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 2_000_000)),
 }
 
 

@@ -1,0 +1,113 @@
+"""Ownership benchmarks (bench/ownership/*.py): steal round trip, take from a detached owner, local scaling."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .. import paths
+from ..build import Installed
+from ..console import note, step
+from ..results import read_json, write_json
+from .interleave import rotated
+from .profiles import OwnershipSizes, Profile
+
+SCRIPT_DIR = paths.BENCH_DIR / "ownership"
+TIMEOUT_S = 300
+
+ARGUMENTS: dict[str, Callable[[OwnershipSizes], list[str]]] = {
+    "steal_roundtrip": lambda s: ["--handoffs", str(s.handoffs), "--seconds", str(s.handoff_seconds)],
+    "take_detached": lambda s: ["--reps", str(s.takes)],
+    "local_scaling": lambda s: ["--threads", ",".join(map(str, s.local_threads)),
+                                "--iterations", str(s.local_iterations)],
+}
+"""Script name (bench/ownership/<name>.py) -> its command-line arguments for a profile's sizes."""
+
+
+def raw_file(out_dir: Path, variant: str, script: str, round_no: int) -> Path:
+    return out_dir / "raw" / "ownership" / variant / f"{script}.r{round_no}.json"
+
+
+def run_script(python: Path, name: str, sizes: OwnershipSizes, log: Path) -> dict[str, Any] | None:
+    """The script's JSON, or None if it failed or hung (its stderr goes to `log`)."""
+    command = [str(python), "-s", str(SCRIPT_DIR / f"{name}.py"), *ARGUMENTS[name](sizes)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        outcome, stdout, stderr = f"exit {result.returncode}", result.stdout, result.stderr
+    except subprocess.TimeoutExpired as exc:
+        outcome, stdout, stderr = f"no result after {TIMEOUT_S} s", "", str(exc.stderr or "")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as out:
+        out.write(f"$ {' '.join(command)}\n{stderr}# {outcome}\n")
+    return dict(json.loads(stdout)) if outcome == "exit 0" else None
+
+
+def run_ownership(installed: list[Installed], profile: Profile, out_dir: Path) -> list[str]:
+    """Run every (round, script, variant) not yet stored, variants interleaved; return what failed."""
+    sizes = profile.ownership
+    step(f"Ownership benchmarks: {sizes.rounds} rounds of {', '.join(ARGUMENTS)}")
+    failures = []
+    for round_no in range(sizes.rounds):
+        for index, name in enumerate(ARGUMENTS):
+            for inst in rotated(installed, round_no + index):
+                target = raw_file(out_dir, inst.variant.name, name, round_no)
+                if target.is_file():
+                    continue
+                note(f"round {round_no + 1}/{sizes.rounds}: {name} on {inst.variant.name}")
+                data = run_script(inst.python, name, sizes, out_dir / "logs" / "ownership.log")
+                if data is None:
+                    failures.append(f"{name} on {inst.variant.name} (round {round_no + 1})")
+                    note(f"[red]{failures[-1]} failed[/] (see {out_dir / 'logs' / 'ownership.log'})")
+                    continue
+                write_json(target, {"variant": inst.variant.name, "round": round_no, **data})
+    return failures
+
+
+def load_ownership(out_dir: Path) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Script name -> variant -> the stored runs (one per round)."""
+    found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for path in sorted((out_dir / "raw" / "ownership").glob("*/*.r*.json")):
+        data = read_json(path)
+        found.setdefault(data["benchmark"], {}).setdefault(data["variant"], []).append(data)
+    return found
+
+
+def latency_summary(samples: list[int]) -> dict[str, float]:
+    """Count, median and 99th percentile (ns) of latency samples pooled over rounds."""
+    return {
+        "n": len(samples),
+        "median_ns": statistics.median(samples),
+        "p99_ns": statistics.quantiles(samples, n=100, method="inclusive")[98],
+    }
+
+
+def pooled_latency(runs: list[dict[str, Any]], mode: str | None = None) -> dict[str, float]:
+    """Latency summary of every run's samples together (of `mode`, for take_detached)."""
+    return latency_summary([s for r in runs for s in (r["modes"][mode] if mode else r)["samples_ns"]])
+
+
+def local_rates(runs: list[dict[str, Any]]) -> dict[int, float]:
+    """Thread count -> median over rounds of mutations per second."""
+    by_threads: dict[int, list[float]] = {}
+    for r in runs:
+        for threads, entry in r["threads"].items():
+            by_threads.setdefault(int(threads), []).append(entry["mutations_per_s"])
+    return {t: statistics.median(v) for t, v in sorted(by_threads.items())}
+
+
+def stats_by_case(runs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Ownership counters per case (mode or thread count; "" for a whole run), summed over the runs.
+
+    The *_max counters keep their maximum instead."""
+    totals: dict[str, dict[str, int]] = {}
+    for r in runs:
+        cases = r.get("modes") or r.get("threads") or {"": r}
+        for case, entry in cases.items():
+            for key, value in (entry.get("ownership_stats") or {}).items():
+                sums = totals.setdefault(case, {})
+                sums[key] = max(sums.get(key, 0), value) if key.endswith("_max") else sums.get(key, 0) + value
+    return totals

@@ -1,0 +1,111 @@
+"""The report's ownership section: steal round trip, take from a detached owner, thread-local scaling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .bench.ownership import load_ownership, local_rates, pooled_latency, stats_by_case
+from .markdown import ordered, table
+from .plots import lines
+
+Runs = dict[str, list[dict[str, Any]]]
+"""Variant -> stored runs of one script."""
+
+
+def _latency_row(label: list[str], lat: dict[str, float]) -> list[str]:
+    return [*label, f"{lat['n']:,}", f"{lat['median_ns']:,.0f}", f"{lat['p99_ns']:,.0f}"]
+
+
+def steal_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
+    lat = {v: pooled_latency(runs[v]) for v in order}
+    first = runs[order[0]][0]
+    text = "\n".join([
+        "### Steal round trip", "",
+        "Two running threads pass one list back and forth (each spins on the other's turn counter, then mutates "
+        "the list); ns from the passer's timestamp to the end of the receiver's first mutation, all rounds pooled. "
+        f"Up to {first['handoffs']:,} handoffs or {first['seconds']} s per run (with a GIL a handoff waits for the "
+        "switch interval).", "",
+        table(["variant", "handoffs", "median ns", "p99 ns"], [_latency_row([v], lat[v]) for v in order])])
+    return text, lat
+
+
+def take_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
+    modes = list(runs[order[0]][0]["modes"])
+    lat = {m: {v: pooled_latency(runs[v], m) for v in order} for m in modes}
+    late = {v: sum(r["modes"][m]["late"] for r in runs[v] for m in modes) for v in order}
+    text = "\n".join([
+        "### Take from a detached owner", "",
+        "ns of the main thread's first mutation of a list a worker made and mutated, while the worker sleeps "
+        "(`time.sleep`) or waits in `lock.acquire()`; all rounds pooled. Repetitions left out because the sleeper "
+        f"may have woken: {', '.join(f'{v} {n}' for v, n in late.items())}.", "",
+        table(["owner parked in", "variant", "takes", "median ns", "p99 ns"],
+              [_latency_row([m, v], lat[m][v]) for m in modes for v in order])])
+    return text, lat
+
+
+def local_table(runs: Runs, order: list[str], cores: int, out_dir: Path) -> tuple[str, dict[str, Any]]:
+    rates = {v: local_rates(runs[v]) for v in order}
+    threads = sorted(set().union(*rates.values()))
+    speedup = {v: {t: r / rates[v][1] for t, r in rates[v].items()} for v in order}
+    rows = [[str(t), *(f"{rates[v][t] / 1e6:.1f} ({speedup[v][t]:.2f}x)" if t in rates[v] else "-" for v in order)]
+            for t in threads]
+    plot = lines(threads, {v: [speedup[v].get(t, float("nan")) for t in threads] for v in order},
+                 title=f"Thread-local mutation: speedup over 1 thread ({cores} cores)", xlabel="threads",
+                 ylabel="speedup", reference=[float(min(t, cores)) for t in threads],
+                 out=out_dir / "ownership-scaling.png")
+    text = "\n".join([
+        "### Thread-local scaling", "",
+        "Each thread mutates its own list, dict and set; millions of mutations per second over all threads "
+        "(median over rounds) and, in parentheses, the speedup over one thread.", "",
+        table(["threads", *order], rows), "", f"![ownership scaling]({plot.name})"])
+    summary = {v: {"mutations_per_s": {str(t): r for t, r in rates[v].items()},
+                   "speedup": {str(t): s for t, s in speedup[v].items()}} for v in order}
+    return text, summary
+
+
+def counters_table(data: dict[str, Runs], order: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """Ownership counters (sys._ownership_stats) of the variants that have them, per benchmark and case."""
+    found: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
+    for name, runs in data.items():
+        for v in order:
+            cases = stats_by_case(runs.get(v, []))
+            if cases:
+                found.setdefault(name, {})[v] = cases
+    every = [stats for by_v in found.values() for cases in by_v.values() for stats in cases.values()]
+    keys = list(dict.fromkeys(k for stats in every for k, value in stats.items() if value))
+    if not keys:
+        return None
+    rows = [[name, case or "-", v, *(f"{stats.get(k, 0):,}" for k in keys)]
+            for name, by_v in found.items() for v, cases in by_v.items() for case, stats in cases.items()]
+    text = "\n".join([
+        "### Ownership counters", "",
+        "`sys._ownership_stats()` moved by each run (summed over rounds; `*_max` is the largest), showing which "
+        "slow paths ran; counters that stayed 0 everywhere are left out.", "",
+        table(["benchmark", "case", "variant", *keys], rows)])
+    return text, found
+
+
+def ownership_section(out_dir: Path, variants: list[str], cores: int,
+                      failures: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """Markdown of the ownership benchmarks and their summary.json entry; None if there are none."""
+    data = load_ownership(out_dir)
+    if not data:
+        return None
+    parts = ["## Ownership benchmarks (bench/ownership/)"]
+    summary: dict[str, Any] = {}
+    for name, render in (("steal_roundtrip", steal_table), ("take_detached", take_table)):
+        if name in data:
+            text, summary[name] = render(data[name], ordered(list(data[name]), variants))
+            parts.append(text)
+    if "local_scaling" in data:
+        runs = data["local_scaling"]
+        text, summary["local_scaling"] = local_table(runs, ordered(list(runs), variants), cores, out_dir)
+        parts.append(text)
+    counters = counters_table(data, ordered(list({v for runs in data.values() for v in runs}), variants))
+    if counters:
+        parts.append(counters[0])
+        summary["counters"] = counters[1]
+    if failures:
+        parts.append("Runs that failed (see `logs/ownership.log`): " + "; ".join(failures))
+    return "\n\n".join(parts), summary

@@ -1,0 +1,148 @@
+"""The ownership benchmarks: scripts run on this interpreter, resumable runner, report from real runs."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ownbench import system_deps
+from ownbench.arch import native_arch
+from ownbench.bench.callgrind import count_instructions, workloads
+from ownbench.bench.ownership import SCRIPT_DIR, raw_file, run_ownership
+from ownbench.bench.profiles import PROFILES, OwnershipSizes
+from ownbench.build import Installed
+from ownbench.pipeline import record_run
+from ownbench.report import write_report
+from ownbench.results import read_json, write_json
+from ownbench.variants import VARIANTS
+
+TINY = replace(PROFILES["quick"], ownership=OwnershipSizes(2, 30, 10.0, 4, (1, 2), 2_000))
+SCRIPTS = ("steal_roundtrip", "take_detached", "local_scaling")
+STAND_IN_STATS = '''
+import sys
+sys._ownership_reset_stats = lambda: None
+sys._ownership_stats = lambda: {"fast": 0, "taken_detached": 2, "wait_ns_max": 7}
+'''
+
+
+def host_installed(variant: str, python: Path = Path(sys.executable)) -> Installed:
+    manifest: dict[str, object] = {"variant": variant, "version": sys.version, "configure_flags": ["(host)"]}
+    return Installed(VARIANTS[variant], native_arch(), python.parent.parent, python, manifest)
+
+
+def run_script(name: str, *args: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, str(SCRIPT_DIR / f"{name}.py"), *args],
+                         capture_output=True, text=True, check=True).stdout
+    return dict(json.loads(out))
+
+
+def test_steal_roundtrip_measures_every_handoff() -> None:
+    data = run_script("steal_roundtrip", "--handoffs", "20", "--warmup", "2")
+    samples = data["samples_ns"]
+    assert data["n"] == len(samples) == 20 and all(s > 0 for s in samples)
+    assert data["median_ns"] == statistics.median(samples) and max(samples) >= data["p99_ns"] >= data["median_ns"]
+    assert data["ownership_stats"] is None and data["gil"] is (getattr(sys, "_is_gil_enabled", lambda: True)())
+
+
+def test_take_detached_counts_usable_and_late_repetitions() -> None:
+    data = run_script("take_detached", "--reps", "6", "--warmup", "1", "--sleep-us", "3000")
+    assert set(data["modes"]) == {"sleep", "lock"}
+    for mode in data["modes"].values():
+        assert mode["n"] + mode["late"] == 6 and len(mode["samples_ns"]) == mode["n"]
+    assert data["modes"]["lock"]["late"] == 0
+    bad = subprocess.run([sys.executable, str(SCRIPT_DIR / "take_detached.py"), "--modes", "nap"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode != 0 and "unknown mode 'nap'" in bad.stderr
+
+
+def test_local_scaling_always_has_one_thread_as_base() -> None:
+    data = run_script("local_scaling", "--threads", "3", "--iterations", "1000")
+    assert set(data["threads"]) == {"1", "3"}
+    one, three = data["threads"]["1"], data["threads"]["3"]
+    assert one["speedup"] == 1.0
+    assert three["speedup"] == pytest.approx(three["mutations_per_s"] / one["mutations_per_s"])
+    assert three["mutations_per_s"] == pytest.approx(3 * 1000 * 5 / three["seconds"])
+
+
+@pytest.fixture
+def ownership_results(tmp_path: Path) -> Path:
+    out = tmp_path / "results" / "2026-11-25-test-x86_64-quick"
+    installed = [host_installed("stock"), host_installed("ft")]
+    record_run(out, "test", "quick", installed)
+    assert run_ownership(installed, TINY, out) == []
+    return out
+
+
+def test_runner_stores_each_round_and_resumes(ownership_results: Path) -> None:
+    out = ownership_results
+    files = [raw_file(out, v, s, r) for v in ("stock", "ft") for s in SCRIPTS for r in range(2)]
+    assert all(f.is_file() for f in files)
+    assert read_json(files[0])["variant"] == "stock" and read_json(files[1])["round"] == 1
+    kept, redo = files[0].stat().st_mtime_ns, files[-1]
+    redo.unlink()
+    assert run_ownership([host_installed("stock"), host_installed("ft")], TINY, out) == []
+    assert files[0].stat().st_mtime_ns == kept and redo.is_file()
+
+
+def test_runner_reports_a_failing_interpreter(tmp_path: Path) -> None:
+    broken = host_installed("owner", Path("/bin/false"))
+    failures = run_ownership([broken], replace(TINY, ownership=replace(TINY.ownership, rounds=1)), tmp_path)
+    assert failures == [f"{s} on owner (round 1)" for s in SCRIPTS]
+    assert not (tmp_path / "raw").exists() and "# exit 1" in (tmp_path / "logs" / "ownership.log").read_text()
+
+
+def test_report_tables_come_from_the_raw_runs(ownership_results: Path) -> None:
+    out = ownership_results
+    report = write_report(out).read_text()
+    summary = json.loads((out / "summary.json").read_text())["ownership"]
+    for variant in ("stock", "ft"):
+        steal = [s for r in range(2) for s in read_json(raw_file(out, variant, "steal_roundtrip", r))["samples_ns"]]
+        row = f"| {variant} | {len(steal):,} | {statistics.median(steal):,.0f} |"
+        assert row in report
+        pooled = summary["steal_roundtrip"][variant]
+        assert pooled["median_ns"] == statistics.median(steal)
+        assert pooled["p99_ns"] == statistics.quantiles(steal, n=100, method="inclusive")[98]
+        takes = [read_json(raw_file(out, variant, "take_detached", r))["modes"]["lock"] for r in range(2)]
+        lock = [s for t in takes for s in t["samples_ns"]]
+        assert f"| lock | {variant} | {len(lock):,} | {statistics.median(lock):,.0f} |" in report
+        local = [read_json(raw_file(out, variant, "local_scaling", r))["threads"] for r in range(2)]
+        rates = {t: statistics.median(run[t]["mutations_per_s"] for run in local) for t in ("1", "2")}
+        assert summary["local_scaling"][variant]["speedup"]["2"] == pytest.approx(rates["2"] / rates["1"])
+    assert "| threads | stock | ft |" in report and "\n| 2 | " in report
+    assert (out / "ownership-scaling.png").stat().st_size > 1000
+    assert "### Ownership counters" not in report  # this interpreter has no sys._ownership_stats
+
+
+def test_counters_are_recorded_and_summed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(STAND_IN_STATS)
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    out = tmp_path / "results"
+    record_run(out, "test", "quick", [host_installed("owner")])
+    assert run_ownership([host_installed("owner")], TINY, out) == []
+    assert read_json(raw_file(out, "owner", "steal_roundtrip", 0))["ownership_stats"]["taken_detached"] == 2
+    report = write_report(out).read_text()
+    assert "| benchmark | case | variant | taken_detached | wait_ns_max |" in report  # "fast" stayed 0
+    assert "| steal_roundtrip | - | owner | 4 | 7 |" in report  # two rounds summed, the maximum kept
+    assert "| take_detached | sleep | owner | 4 | 7 |" in report and "| local_scaling | 2 | owner | 4 | 7 |" in report
+
+
+def test_critical_sections_workload_is_counted_and_reported(tmp_path: Path) -> None:
+    system_deps.ensure_packages(system_deps.BENCH_PACKAGES)
+    by_name = {w.stem: w for w in workloads()}
+    python = Path(sys.executable)
+    startup, sections = (count_instructions(python, by_name[n]) for n in ("startup", "critical_sections"))
+    assert sections > startup + 10_000_000  # 200,000 container mutations
+    out = tmp_path / "results"
+    record_run(out, "test", "quick", [host_installed("stock")])
+    write_json(out / "callgrind" / "stock.json",
+               {"variant": "stock", "instructions": {"startup": [startup], "critical_sections": [sections]}})
+    assert f"| critical_sections | {sections:,} |" in write_report(out).read_text()
