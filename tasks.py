@@ -62,16 +62,18 @@ def patch(c: Context, variant: str = "owner", refresh: bool = False) -> None:
 ARCH_HELP = "target architecture: native (default), arm64 (cross-built, run under qemu-user) or amd64"
 
 
-def _build_options(jobs: int, arch: str, pgo: bool = False) -> BuildOptions:
-    return BuildOptions(jobs=jobs or BuildOptions().jobs, pgo=pgo, arch=get_arch(arch))
+def _build_options(jobs: int, arch: str, pgo: bool = False, tsan: bool = False) -> BuildOptions:
+    return BuildOptions(jobs=jobs or BuildOptions().jobs, pgo=pgo, arch=get_arch(arch), tsan=tsan)
 
 
 @task(help={"variant": "stock, ft, owner or all (comma-separated)", "jobs": "parallel make jobs",
-            "pgo": "profile-guided optimization (--enable-optimizations)", "arch": ARCH_HELP})
-def build(c: Context, variant: str = "all", jobs: int = 0, pgo: bool = False, arch: str = "native") -> None:
+            "pgo": "profile-guided optimization (--enable-optimizations)", "arch": ARCH_HELP,
+            "tsan": "ThreadSanitizer build (--with-thread-sanitizer) into install-tsan/; ft and owner only"})
+def build(c: Context, variant: str = "all", jobs: int = 0, pgo: bool = False, arch: str = "native",
+          tsan: bool = False) -> None:
     """Configure, build with ccache, install under build/ and check the variants."""
     try:
-        options = _build_options(jobs, arch, pgo)
+        options = _build_options(jobs, arch, pgo, tsan)
         for installed in pipeline.build_variants(select_variants(variant), get_release(), options):
             console.print(str(installed.python))
     except ToolkitError as exc:
@@ -80,16 +82,19 @@ def build(c: Context, variant: str = "all", jobs: int = 0, pgo: bool = False, ar
 
 @task(help={"variant": "stock, ft, owner or all", "tests": "comma-separated test names (default: the variant's list)",
             "out": "results directory (default: results/<date>-<label>-<arch>-tests)", "label": "results label",
-            "arch": ARCH_HELP})
+            "arch": ARCH_HELP,
+            "tsan": "run on the ThreadSanitizer build with CPython's suppressions; any TSan report fails "
+                    "(default tests: test_ownership and test_free_threading; results in <date>-<label>-<arch>-tsan)"})
 def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", label: str = "local",
-         arch: str = "native") -> None:
+         arch: str = "native", tsan: bool = False) -> None:
     """Run CPython's regrtest on a built variant and record passed/failed/skipped."""
     try:
         names = tuple(t for t in tests.split(",") if t)
         target = get_arch(arch)
-        out_dir = Path(out) if out else default_run_dir(label, "tests", target.machine)
-        if not pipeline.test_variants(select_variants(variant), get_release(), names, out_dir, target, label):
-            raise ToolkitError("some tests failed")
+        out_dir = Path(out) if out else default_run_dir(label, "tsan" if tsan else "tests", target.machine)
+        if not pipeline.test_variants(select_variants(variant), get_release(), names, out_dir, target, label, tsan):
+            raise ToolkitError(f"some tests failed or ThreadSanitizer reported races; see {out_dir}/regrtest"
+                               if tsan else "some tests failed")
     except ToolkitError as exc:
         _fail(exc)
 

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import paths, system_deps
-from .arch import Arch, arch_suffix, ensure_cross_environment, native_arch
+from . import paths, system_deps, tsan
+from .arch import Arch, ensure_cross_environment, native_arch
 from .console import note, step
 from .errors import ToolkitError
 from .process import run_logged
@@ -29,6 +29,8 @@ class BuildOptions:
     jobs: int = os.cpu_count() or 2
     pgo: bool = False
     arch: Arch = field(default_factory=native_arch)
+    tsan: bool = False
+    """ThreadSanitizer build (--with-thread-sanitizer) in its own obj-tsan/ and install-tsan/."""
 
 
 @dataclass(frozen=True)
@@ -40,34 +42,44 @@ class Installed:
     prefix: Path
     python: Path
     manifest: dict[str, object]
+    tsan: bool = False
+
+    @property
+    def name(self) -> str:
+        """The variant's name with its build's suffix ('owner', 'owner-tsan', 'owner-aarch64')."""
+        return f"{self.variant.name}{tsan.build_suffix(self.arch, self.tsan)}"
 
 
-def _install_prefix(variant: Variant, arch: Arch) -> Path:
-    return paths.build_root() / variant.name / f"install{arch_suffix(arch)}"
+def _install_prefix(variant: Variant, arch: Arch, tsan_build: bool = False) -> Path:
+    return paths.build_root() / variant.name / f"install{tsan.build_suffix(arch, tsan_build)}"
 
 
-def interpreter_path(variant: Variant, release: Release, arch: Arch) -> Path:
-    return _install_prefix(variant, arch) / "bin" / f"python{release.series}{variant.abiflags}"
+def interpreter_path(variant: Variant, release: Release, arch: Arch, tsan_build: bool = False) -> Path:
+    return _install_prefix(variant, arch, tsan_build) / "bin" / f"python{release.series}{variant.abiflags}"
 
 
-def manifest_path(variant: Variant, release: Release, arch: Arch) -> Path:
-    return interpreter_path(variant, release, arch).parent / MANIFEST_NAME
+def manifest_path(variant: Variant, release: Release, arch: Arch, tsan_build: bool = False) -> Path:
+    return interpreter_path(variant, release, arch, tsan_build).parent / MANIFEST_NAME
 
 
-def load_installed(variant: Variant, release: Release, arch: Arch | None = None) -> Installed:
+def load_installed(variant: Variant, release: Release, arch: Arch | None = None, tsan_build: bool = False) -> Installed:
     """The installed variant, or an error saying to build it."""
     arch = arch or native_arch()
-    python, manifest = interpreter_path(variant, release, arch), manifest_path(variant, release, arch)
+    python, manifest = interpreter_path(variant, release, arch, tsan_build), manifest_path(
+        variant, release, arch, tsan_build)
     if not python.exists() or not manifest.is_file():
+        what, flag = ("with ThreadSanitizer", " --tsan") if tsan_build else (f"for {arch.debian}", "")
         raise ToolkitError(
-            f"variant {variant.name} is not built for {arch.debian}; "
-            f"run `invoke build --variant {variant.name} --arch {arch.debian}`"
+            f"variant {variant.name} is not built {what}; "
+            f"run `invoke build --variant {variant.name} --arch {arch.debian}{flag}`"
         )
-    return Installed(variant, arch, _install_prefix(variant, arch), python, json.loads(manifest.read_text()))
+    return Installed(variant, arch, _install_prefix(variant, arch, tsan_build), python,
+                     json.loads(manifest.read_text()), tsan_build)
 
 
 def configure_flags(variant: Variant, options: BuildOptions) -> list[str]:
-    return [*COMMON_CONFIGURE_FLAGS, *variant.configure_flags, *(PGO_FLAGS if options.pgo else ())]
+    return [*COMMON_CONFIGURE_FLAGS, *variant.configure_flags, *(PGO_FLAGS if options.pgo else ()),
+            *(tsan.CONFIGURE_FLAGS if options.tsan else ())]
 
 
 def cross_flags(arch: Arch, build_python: Path) -> list[str]:
@@ -107,35 +119,54 @@ def _build_key(flags: list[str], tree: WorkTree, compiler: str) -> str:
     return hashlib.sha256(json.dumps([flags, _tree_state(tree), compiler]).encode()).hexdigest()
 
 
-def _check_interpreter(python: Path, variant: Variant) -> dict[str, object]:
+def _check_interpreter(python: Path, variant: Variant, tsan_build: bool, env: dict[str, str]) -> dict[str, object]:
     probe = (
         "import json, sys, sysconfig; print(json.dumps({'version': sys.version, "
         "'gil_enabled': sys._is_gil_enabled(), 'abiflags': sys.abiflags, "
-        "'py_ownership': sysconfig.get_config_var('Py_OWNERSHIP')}))"
+        "'py_ownership': sysconfig.get_config_var('Py_OWNERSHIP'), "
+        "'tsan': '--with-thread-sanitizer' in (sysconfig.get_config_var('CONFIG_ARGS') or '')}))"
     )
-    result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=False)
+    result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=False,
+                            env={**os.environ, **env})
     if result.returncode != 0:
         raise ToolkitError(f"{python} does not run: {result.stderr.strip()}")
     facts: dict[str, object] = json.loads(result.stdout)
-    found = (facts["gil_enabled"], facts["abiflags"], bool(facts["py_ownership"]))
-    wanted = (variant.gil_enabled, variant.abiflags, variant.ownership)
+    found = (facts["gil_enabled"], facts["abiflags"], bool(facts["py_ownership"]), facts["tsan"])
+    wanted = (variant.gil_enabled, variant.abiflags, variant.ownership, tsan_build)
     if found != wanted:
         raise ToolkitError(
-            f"{variant.name} build is wrong: (GIL enabled, abiflags, Py_OWNERSHIP) is {found}, expected {wanted}"
+            f"{variant.name} build is wrong: (GIL enabled, abiflags, Py_OWNERSHIP, TSan) is {found}, "
+            f"expected {wanted}"
         )
     return facts
 
 
+def build_dirs(tree: WorkTree, variant: Variant, options: BuildOptions) -> tuple[Path, Path, Path]:
+    """(object directory, install prefix, build log) of a build: obj/, obj-aarch64/ or obj-tsan/ and so on."""
+    suffix = tsan.build_suffix(options.arch, options.tsan)
+    return (tree.root / f"obj{suffix}", _install_prefix(variant, options.arch, options.tsan),
+            tree.root / f"build{suffix}.log")
+
+
+def _tsan_env(tree: WorkTree) -> dict[str, str]:
+    """The build runs the new interpreter (sysconfig, ensurepip): with the tree's suppressions, as CI does."""
+    return {"TSAN_OPTIONS": tsan.tsan_options(tree.src / tsan.SUPPRESSIONS)}
+
+
 def build(variant: Variant, release: Release, archive: SourceArchive, options: BuildOptions) -> Installed:
     """Build and install `variant` unless an identical build is already installed."""
-    system_deps.ensure_packages(system_deps.BUILD_PACKAGES)
     arch = options.arch
+    if options.tsan:
+        tsan.check_supported(variant, arch, options.pgo)
+    system_deps.ensure_packages(system_deps.BUILD_PACKAGES)
     tree = work_tree(variant)
     tree.prepare(archive, series_for(variant))
     flags = configure_flags(variant, options)
     # GIT_WORK_TREE: CPython's Makefile runs `git --git-dir=$(srcdir)/.git describe --dirty` from the build
     # directory, which would otherwise compare that directory with HEAD and mark every build "dirty".
     env = {"CC": "ccache gcc", "CCACHE_BASEDIR": str(tree.root), "GIT_WORK_TREE": str(tree.src)}
+    if options.tsan:
+        env.update(_tsan_env(tree))
     if not arch.native:
         ensure_cross_environment(arch)
         build_python = build(variant, release, archive, replace(options, arch=native_arch())).python
@@ -143,15 +174,15 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         env.update(cross_env(arch))
     compiler = compiler_version(env["CC"].split()[-1])
     key = _build_key(flags, tree, compiler)
-    python, manifest_file = interpreter_path(variant, release, arch), manifest_path(variant, release, arch)
+    python = interpreter_path(variant, release, arch, options.tsan)
+    manifest_file = manifest_path(variant, release, arch, options.tsan)
     if manifest_file.is_file() and python.exists() and json.loads(manifest_file.read_text()).get("build_key") == key:
-        note(f"{variant.name} ({arch.debian}): up to date ({python})")
-        return load_installed(variant, release, arch)
+        note(f"{variant.name} ({arch.debian}{', TSan' if options.tsan else ''}): up to date ({python})")
+        return load_installed(variant, release, arch, options.tsan)
 
     step(f"Building {variant.name} for {arch.debian} ({' '.join(flags)})")
-    obj = tree.root / f"obj{arch_suffix(arch)}"
-    prefix = _install_prefix(variant, arch)
-    log = tree.root / f"build{arch_suffix(arch)}.log"
+    obj, prefix, log = build_dirs(tree, variant, options)
+    make = [*(tsan.command_prefix() if options.tsan else ()), "make"]
     log.unlink(missing_ok=True)
     started = time.time()
     configured = obj / "ownbench-configure.json"
@@ -162,11 +193,11 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         obj.mkdir(parents=True)
         run_logged(configure_cmd, log, cwd=obj, env=env, title=f"{variant.name}: configure")
         configured.write_text(json.dumps(configure_cmd))
-    run_logged(["make", f"-j{options.jobs}"], log, cwd=obj, env=env, title=f"{variant.name}: make -j{options.jobs}")
+    run_logged([*make, f"-j{options.jobs}"], log, cwd=obj, env=env, title=f"{variant.name}: make -j{options.jobs}")
     if prefix.exists():
         shutil.rmtree(prefix)
-    run_logged(["make", "install"], log, cwd=obj, env=env, title=f"{variant.name}: make install")
-    facts = _check_interpreter(python, variant)
+    run_logged([*make, "install"], log, cwd=obj, env=env, title=f"{variant.name}: make install")
+    facts = _check_interpreter(python, variant, options.tsan, _tsan_env(tree) if options.tsan else {})
     manifest: dict[str, object] = {
         "variant": variant.name,
         "cpython": release.version,
@@ -174,6 +205,7 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         "compiler": compiler,
         "arch": arch.machine,
         "emulated": not arch.native,
+        "tsan": options.tsan,
         "source": archive.digest,
         "series": tree.state().get("series"),
         "head": tree.repo().head.commit.hexsha,
@@ -185,5 +217,5 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
     }
     manifest_file.write_text(json.dumps(manifest, indent=2) + "\n")
     gil = "on" if facts["gil_enabled"] else "off"
-    note(f"[green]{variant.name} ({arch.debian}):[/] {facts['version']} (GIL {gil})")
-    return Installed(variant, arch, prefix, python, manifest)
+    note(f"[green]{variant.name} ({arch.debian}{', TSan' if options.tsan else ''}):[/] {facts['version']} (GIL {gil})")
+    return Installed(variant, arch, prefix, python, manifest, options.tsan)

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import machine, paths
-from .arch import Arch, arch_suffix, ensure_binfmt, native_arch
+from . import machine, paths, tsan
+from .arch import Arch, ensure_binfmt, native_arch
 from .bench.callgrind import run_callgrind
 from .bench.ownership import run_ownership
 from .bench.profiles import Profile
@@ -43,31 +43,50 @@ def refresh_patches(variant_name: str = "owner") -> list[Path]:
 
 
 def build_variants(variants: list[Variant], release: Release, options: BuildOptions) -> list[Installed]:
-    """Build each variant (fetching the source once)."""
+    """Build each variant (fetching the source once); unsupported TSan builds are refused before anything runs."""
+    if options.tsan:
+        for v in variants:
+            tsan.check_supported(v, options.arch, options.pgo)
     archive = fetch_source(release)
     return [build(v, release, archive, options) for v in variants]
 
 
-def installed_variants(variants: list[Variant], release: Release, arch: Arch) -> list[Installed]:
+def installed_variants(variants: list[Variant], release: Release, arch: Arch, tsan_build: bool = False
+                       ) -> list[Installed]:
     """The built variants; an error names the first one that is not built."""
-    return [load_installed(v, release, arch) for v in variants]
+    return [load_installed(v, release, arch, tsan_build) for v in variants]
 
 
-def run_regrtest(variant: Variant, release: Release, tests: tuple[str, ...], out_dir: Path, arch: Arch) -> TestCounts:
-    """Run regrtest on a built variant; write its counts under out_dir/regrtest/."""
-    installed = load_installed(variant, release, arch)
+def tsan_run(variant: Variant, out_dir: Path) -> tsan.TsanRun:
+    """TSan logs under out_dir/tsan/<variant>/, with a copy of the suppressions the pristine source ships."""
+    log_dir = out_dir / "tsan" / variant.name
+    return tsan.TsanRun(tsan.pristine_suppressions(work_tree(variant), log_dir / Path(tsan.SUPPRESSIONS).name),
+                        log_dir)
+
+
+def run_regrtest(variant: Variant, release: Release, tests: tuple[str, ...], out_dir: Path, arch: Arch,
+                 tsan_build: bool = False) -> TestCounts:
+    """Run regrtest on a built variant (or its TSan build); write its counts under out_dir/regrtest/."""
+    installed = load_installed(variant, release, arch, tsan_build)
     if not arch.native:
         ensure_binfmt(arch)
-    chosen = tests or default_tests(variant, emulated=not arch.native)
-    return run_tests(installed, chosen, out_dir / "regrtest" / f"{variant.name}{arch_suffix(arch)}.json")
+    out = out_dir / "regrtest" / f"{installed.name}.json"
+    if tsan_build:
+        return run_tests(installed, tests or tsan.DEFAULT_TESTS[variant.name], out, tsan=tsan_run(variant, out_dir))
+    return run_tests(installed, tests or default_tests(variant, emulated=not arch.native), out)
 
 
 def test_variants(
-    variants: list[Variant], release: Release, tests: tuple[str, ...], out_dir: Path, arch: Arch, label: str
+    variants: list[Variant], release: Release, tests: tuple[str, ...], out_dir: Path, arch: Arch, label: str,
+    tsan_build: bool = False,
 ) -> bool:
     """regrtest on each variant into out_dir (with a run.json, so `report` works); True if all passed."""
-    record_run(out_dir, label, "tests", installed_variants(variants, release, arch))
-    return all([run_regrtest(v, release, tests, out_dir, arch).ok for v in variants])
+    if tsan_build:
+        for v in variants:
+            tsan.check_supported(v, arch)
+    installed = installed_variants(variants, release, arch, tsan_build)
+    record_run(out_dir, label, "tsan" if tsan_build else "tests", installed)
+    return all([run_regrtest(v, release, tests, out_dir, arch, tsan_build).ok for v in variants])
 
 
 def record_run(out_dir: Path, label: str, profile: str, installed: list[Installed]) -> None:
@@ -80,7 +99,7 @@ def record_run(out_dir: Path, label: str, profile: str, installed: list[Installe
     for inst in installed:
         if inst.variant.name not in run["variants"]:
             run["variants"].append(inst.variant.name)
-        run["manifests"][inst.variant.name] = inst.manifest
+        run["manifests"][inst.name if inst.tsan else inst.variant.name] = inst.manifest
     run["machine"] = machine.describe()
     run["emulated"] = run.get("emulated", False) or any(not i.arch.native for i in installed)
     write_json(run_file, run)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
@@ -11,6 +13,7 @@ from pathlib import Path
 from .build import Installed
 from .console import note, step
 from .results import write_json
+from .tsan import Scan, TsanRun
 from .variants import Variant
 
 OWNERSHIP_TESTS: tuple[str, ...] = ("test_ownership",)
@@ -50,10 +53,14 @@ class TestCounts:
     skipped: int
     exit_code: int
     tests: tuple[str, ...]
+    tsan_reports: int = 0
+    """ThreadSanitizer warnings (data races and the like) the run printed; 0 without TSan."""
+    tsan_fatal: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.exit_code == 0 and self.failed == 0 and self.passed > 0
+        clean = self.tsan_reports == 0 and self.tsan_fatal == 0
+        return self.exit_code == 0 and self.failed == 0 and self.passed > 0 and clean
 
 
 def count_junit(xml_file: Path) -> tuple[int, int, int]:
@@ -68,16 +75,48 @@ def count_junit(xml_file: Path) -> tuple[int, int, int]:
     return total - failed - skipped, failed, skipped
 
 
-def run_tests(installed: Installed, tests: tuple[str, ...], out: Path, jobs: int = 2) -> TestCounts:
-    """Run `tests` with `python -m test -jN`, write the counts to `out` and return them."""
-    step(f"regrtest on {installed.variant.name}: {' '.join(tests)}")
+def _run_teed(command: list[str], env: dict[str, str], log: Path) -> int:
+    """Run `command` with its output both shown and written to `log`; return its exit code."""
+    with log.open("w") as out, subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                                                stderr=subprocess.STDOUT, text=True, errors="replace") as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            out.write(line)
+        return proc.wait()
+
+
+def run_tests(installed: Installed, tests: tuple[str, ...], out: Path, jobs: int = 2,
+              tsan: TsanRun | None = None) -> TestCounts:
+    """Run `tests` with `python -m test -jN`, write the counts to `out` and return them.
+
+    With `tsan` (a ThreadSanitizer build), TSAN_OPTIONS point at its suppressions and log directory, and the
+    reports found there and in regrtest's output are counted: any report fails the run.
+    """
+    step(f"regrtest on {installed.name}: {' '.join(tests)}")
     with tempfile.TemporaryDirectory(prefix="ownbench-regrtest-") as tmp:
         junit = Path(tmp) / "junit.xml"
-        command = [str(installed.python), "-m", "test", f"-j{jobs}", "--junit-xml", str(junit), *tests]
-        exit_code = subprocess.run(command, check=False).returncode
+        command = [str(installed.python), "-m", "test", f"-j{jobs}", "--junit-xml", str(junit)]
+        if tsan is None:
+            exit_code = subprocess.run([*command, *tests], check=False).returncode
+        else:
+            tsan.clear()
+            exit_code = _run_teed(tsan.command(command, tests), tsan.env(), tsan.output_log)
         passed, failed, skipped = count_junit(junit) if junit.is_file() else (0, 0, 0)
-    counts = TestCounts(passed, failed, skipped, exit_code, tests)
-    write_json(out, {"variant": installed.variant.name, "arch": installed.arch.machine,
-                     "build_key": installed.manifest.get("build_key"), **asdict(counts)})
-    note(f"{installed.variant.name}: {passed} passed, {failed} failed, {skipped} skipped (exit {exit_code})")
+    scan = tsan.scan() if tsan else Scan()
+    counts = TestCounts(passed, failed, skipped, exit_code, tests, scan.reports, scan.fatal)
+    record = {"variant": installed.variant.name, "arch": installed.arch.machine,
+              "build_key": installed.manifest.get("build_key"), **asdict(counts)}
+    if tsan:
+        record.update(tsan=True, tsan_logs=str(tsan.log_dir), suppressions=str(tsan.suppressions),
+                      tsan_summaries=scan.to_json()["summaries"])
+    write_json(out, record)
+    note(f"{installed.name}: {passed} passed, {failed} failed, {skipped} skipped (exit {exit_code})")
+    if tsan:
+        colour = "green" if scan.reports == scan.fatal == 0 else "red"
+        note(f"[{colour}]{installed.name}: {scan.reports} ThreadSanitizer report(s), {scan.fatal} fatal[/] "
+             f"(logs: {tsan.log_dir})")
+        for summary, times in scan.summaries.most_common(10):
+            note(f"  {times}x {summary}")
     return counts

@@ -189,12 +189,16 @@ class ReportWriter:
         if not results:
             return
         order = ordered([r["variant"] for r in results], self.variants)
+        tsan = any(r.get("tsan") for r in results)
         rows = []
-        for r in sorted(results, key=lambda r: order.index(r["variant"])):
-            cells = [r["variant"], r.get("arch", self.run["machine"]["arch"])]
-            rows.append([*cells, str(r["passed"]), str(r["failed"]), str(r["skipped"]), " ".join(r["tests"])])
-        self.sections.append("\n".join(["## CPython tests (regrtest)", "",
-                                         table(["variant", "arch", "passed", "failed", "skipped", "tests"], rows)]))
+        for r in sorted(results, key=lambda r: (order.index(r["variant"]), bool(r.get("tsan")))):
+            cells = [r["variant"] + (" (TSan)" if r.get("tsan") else ""), r.get("arch", self.run["machine"]["arch"])]
+            counts = [str(r["passed"]), str(r["failed"]), str(r["skipped"])]
+            if tsan:
+                counts.append(str(r["tsan_reports"]) if r.get("tsan") else "")
+            rows.append([*cells, *counts, " ".join(r["tests"])])
+        header = ["variant", "arch", "passed", "failed", "skipped", *(["TSan reports"] if tsan else []), "tests"]
+        self.sections.append("\n".join(["## CPython tests (regrtest)", "", table(header, rows)]))
 
     def write(self) -> Path:
         self.header()
