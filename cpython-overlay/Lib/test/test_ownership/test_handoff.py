@@ -1,0 +1,101 @@
+"""Handing an object over at its running owner's eval-breaker check."""
+
+import functools
+import threading
+import unittest
+
+from test.support import threading_helper
+from test.test_ownership import util
+
+
+class HandoffAtEvalBreakerTests(util.OwnershipTest):
+
+    @threading_helper.reap_threads
+    def test_running_owner_hands_over_at_eval_breaker(self):
+        # The owner never blocks, so the main thread cannot take its objects
+        # directly: it must post a request, and the owner hands the object
+        # over at an eval-breaker check of its loop.
+        made = {}
+        ready = util.Flag()
+        stop = util.Flag()
+
+        def owner():
+            made["containers"] = list(util.make_containers().items())
+            made["ident"] = threading.get_ident()
+            # Once ready, run only code that cannot wait for another
+            # thread (see the util module docstring).
+            util.prepare_thread()
+            spin_until = util.spin_until
+            stop_is_set = stop.is_set
+            ready.set()
+            spin_until(stop_is_set)
+
+        thread = util.start_thread(owner)
+        try:
+            self.assertTrue(util.sleep_until(ready.is_set))
+            me = threading.get_ident()
+            for name, obj in made["containers"]:
+                with self.subTest(name):
+                    # Taking the objects before this one left it alone.
+                    self.assertOwner(obj, made["ident"])
+                    before = util.stats()
+                    util.mutate(obj, 1)
+                    counts = util.delta(before)
+                    self.assertCounted(counts, "requests")
+                    self.assertCounted(counts, "handoff_eval_breaker")
+                    self.assertIn(1, obj)
+                    # The object stays with its new owner after the section
+                    # ended, so the next section on it is the fast path.
+                    self.assertOwner(obj, me)
+            self.assertTrue(thread.is_alive(), "the owner stopped spinning")
+        finally:
+            stop.set()
+            util.join_threads(thread)
+
+    @threading_helper.reap_threads
+    def test_owner_takes_its_object_back(self):
+        # After the main thread took the list, the former owner appends to
+        # it again: now the main thread is the running owner and hands it
+        # back at one of its own eval-breaker checks.
+        box = []
+        ready = util.Flag()
+        go_back = util.Flag()
+        done = util.Flag()
+
+        def owner():
+            lst = [0]
+            box.append(lst)
+            # Once ready, run only code that cannot wait for another
+            # thread (see the util module docstring).
+            util.prepare_thread()
+            spin_until = util.spin_until
+            go_back_is_set = go_back.is_set
+            ready.set()
+            if spin_until(go_back_is_set):
+                lst.append(2)
+                done.set()
+
+        thread = util.start_thread(owner)
+        try:
+            self.assertTrue(util.sleep_until(ready.is_set))
+            lst = box[0]
+            lst.append(1)
+            self.assertOwner(lst, threading.get_ident())
+            # The main thread must stay attached to be asked, running only
+            # code that cannot wait for the owner.
+            util.prepare_thread()
+            wait_done = functools.partial(util.spin_until, done.is_set)
+            before = util.stats()
+            go_back.set()
+            self.assertTrue(wait_done())
+            counts = util.delta(before)
+        finally:
+            go_back.set()
+            util.join_threads(thread)
+        self.assertCounted(counts, "requests")
+        self.assertCounted(counts, "handoff_eval_breaker")
+        self.assertEqual(lst, [0, 1, 2])
+
+
+if __name__ == "__main__":
+    unittest.main()

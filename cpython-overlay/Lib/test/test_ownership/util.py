@@ -1,0 +1,230 @@
+"""Helpers shared by the test_ownership tests.
+
+Conventions the tests follow so that sys._ownership_stats() deltas mean
+what they claim and the choreographies cannot be reordered:
+
+* Counters are interpreter-wide, so tests compare snapshots (delta()) and
+  take them inside a window in which only the operations under test can
+  move objects between threads.
+* Inside such a window a thread writes only to containers that it created
+  (and therefore owns).  Threads signal each other with Flag, which
+  involves no owned object; threading.Event is used only outside the
+  windows: its Condition moves the waiter deque between threads.
+* Automatic garbage collection is off (OwnershipTest.setUp): a collection
+  stops the world, and a thread that stops for it hands over its requested
+  objects as on any detach.
+* Code that must keep running inside a critical section (a callback that
+  waits for a request to be deferred) must not wait for another thread,
+  because waiting detaches, and detaching hands over the objects of the
+  caller's active sections.  Some waits are hidden: a critical section
+  on an object that another running thread owns waits for it, and the
+  runtime takes such sections behind the scenes.  A thread's first call
+  of a function takes one on the code object (_PyCode_GetTLBC(), for its
+  thread-local bytecode); the first read of a list or dict that another
+  thread owns takes one to mark it shared (ensure_shared_on_read() in
+  Objects/dictobject.c, list_get_item_ref() in Objects/listobject.c);
+  specializing LOAD_GLOBAL takes one on the globals and the builtins dict,
+  LOAD_ATTR on the module or instance it reads.  So, once another thread
+  may ask for its objects, such code only calls C functions and Python
+  functions it has already run, through names bound beforehand, and
+  touches only objects its own thread created: Flag, spin_until() and
+  spin_until_grows() are made for that, with prepare_thread().
+"""
+
+import collections
+import functools
+import sys
+import threading
+import time
+import unittest
+
+from test import support
+from test.support import threading_helper
+
+TIMEOUT = support.SHORT_TIMEOUT
+
+# The counters of the slow paths that move an object to a new owner; each
+# transfer bumps exactly one of them.
+TRANSFER_KINDS = ("claimed", "claimed_dead", "taken_detached",
+                  "handoff_eval_breaker", "handoff_detach")
+
+
+def stats():
+    """Return a snapshot of the interpreter's ownership counters."""
+    return sys._ownership_stats()
+
+
+def delta(before, after=None):
+    """Return how much each counter grew from *before* to *after* (or now).
+
+    wait_ns_max is a maximum, not a sum; its "delta" means nothing.
+    """
+    if after is None:
+        after = stats()
+    return {key: after[key] - before[key] for key in before}
+
+
+def transfers(counts):
+    """Return how many objects changed owner according to *counts*."""
+    return sum(counts[kind] for kind in TRANSFER_KINDS)
+
+
+def counter_grows(key):
+    """Return a predicate: has counter *key* grown since this call?"""
+    start = stats()[key]
+    return lambda: stats()[key] > start
+
+
+def spin_until(predicate, timeout=TIMEOUT, monotonic=time.monotonic):
+    """Busy-wait until predicate() is true; return False after *timeout*.
+
+    The caller never blocks, so it stays attached and keeps its objects:
+    they can only be handed over at its eval-breaker checks, one of which
+    runs on every iteration.  Safe inside a critical section (see the
+    module docstring) once the thread has run prepare_thread(), if
+    predicate() is.
+    """
+    deadline = monotonic() + timeout
+    while not predicate():
+        if monotonic() > deadline:
+            return False
+    return True
+
+
+def spin_until_grows(key, timeout=TIMEOUT, monotonic=time.monotonic,
+                     ownership_stats=sys._ownership_stats):
+    """Busy-wait until counter *key* grows past its value at the call.
+
+    Return False after *timeout*.  Like spin_until(), which it is with a
+    predicate that touches only objects the calling thread creates.
+    """
+    start = ownership_stats()[key]
+    deadline = monotonic() + timeout
+    while ownership_stats()[key] <= start:
+        if monotonic() > deadline:
+            return False
+    return True
+
+
+def prepare_thread():
+    """Run spin_until() and spin_until_grows() once in the calling thread.
+
+    A thread's first call of a function takes a critical section on the
+    code object (see the module docstring), so a thread calls this before
+    it enters a critical section in which it uses them.
+    """
+    spin_until(bool, timeout=0)
+    spin_until_grows("fast", timeout=0)
+
+
+def sleep_until(predicate, timeout=TIMEOUT):
+    """Poll predicate() between short sleeps; return False after *timeout*.
+
+    Sleeping detaches the caller, so its objects can be taken meanwhile.
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
+
+
+class Flag:
+    """A one-way flag, raised with set() and polled with is_set().
+
+    It is a lock that set() acquires without blocking: raising and polling
+    involve no object that has an owner, so neither waits for another
+    thread or moves an object, whichever thread calls them.  Both are C
+    functions, safe inside a critical section (see the module docstring).
+    """
+
+    def __init__(self):
+        lock = threading.Lock()
+        self.set = functools.partial(lock.acquire, False)
+        self.is_set = lock.locked
+
+
+class ReprHook:
+    """A list item whose repr() calls *action*.
+
+    repr(lst) holds a critical section on lst while it calls repr() on the
+    items (list_repr() in Objects/listobject.c), so repr([ReprHook(f)])
+    runs f inside a section on that list.  Unlike list.sort(key=f), whose
+    section also calls back into Python, list_repr() tolerates the list
+    being changed meanwhile (by a thread that got it while this one was
+    blocked in f), which the deadlock and fork tests rely on.
+    """
+
+    def __init__(self, action):
+        self.action = action
+
+    def __repr__(self):
+        self.action()
+        return "ReprHook()"
+
+
+def make_containers():
+    """Return one object of each kind whose mutations are critical sections.
+
+    Each starts with the single element 0; see mutate().
+    """
+    return {
+        "list": [0],
+        "dict": {0: 0},
+        "set": {0},
+        "deque": collections.deque([0]),
+        "bytearray": bytearray(b"\0"),
+    }
+
+
+def mutate(container, value):
+    """Add the small int *value* to a container from make_containers().
+
+    Afterwards `value in container` is true.
+    """
+    if isinstance(container, dict):
+        container[value] = value
+    elif isinstance(container, set):
+        container.add(value)
+    else:
+        container.append(value)
+
+
+def start_thread(target, *args):
+    """Start and return a daemon thread running target(*args).
+
+    Daemon, so that a thread stuck by a bug under test cannot keep the
+    test process alive after join_threads() has reported it.
+    """
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
+
+
+def join_threads(*threads):
+    """Join each thread, failing if one is still alive after TIMEOUT."""
+    for thread in threads:
+        threading_helper.join_thread(thread, TIMEOUT)
+
+
+class OwnershipTest(unittest.TestCase):
+    """Base class: no automatic collection, counter assertions."""
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(support.disable_gc())
+
+    def assertCounted(self, counts, key, minimum=1):
+        """Assert that counter *key* grew by at least *minimum*."""
+        self.assertGreaterEqual(counts[key], minimum,
+                                f"counter {key!r} in {counts}")
+
+    def assertOwner(self, obj, ident):
+        """Assert that sys._get_object_owner(obj) is *ident*.
+
+        The message does not repr() obj: that would be a critical section
+        on it, which moves it to the calling thread.
+        """
+        self.assertEqual(sys._get_object_owner(obj), ident,
+                         f"owner of the {type(obj).__name__} at {id(obj):#x}")
