@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 
 def grouped_bars(
@@ -25,10 +26,7 @@ def grouped_bars(
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, out)
 
 
 def lines(
@@ -46,6 +44,11 @@ def lines(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend()
+    return _save(fig, out)
+
+
+def _save(fig: Figure, out: Path) -> Path:
+    """Lay the figure out, write it to `out` and free it."""
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
