@@ -10,6 +10,7 @@ docstring.
 """
 
 import sys
+import threading
 import unittest
 
 from test.support import threading_helper
@@ -162,6 +163,33 @@ class RingTests(util.OwnershipTest):
     @threading_helper.reap_threads
     def test_three_threads_in_a_cycle(self):
         self.check_ring(3)
+
+
+class InternalMutexTests(util.OwnershipTest):
+
+    @threading_helper.reap_threads
+    def test_owner_blocked_on_a_mutex_that_does_not_detach(self):
+        # sys.intern() locks the interned strings' mutex without detaching
+        # and, holding it, acquires the interned dict.  A thread that owns
+        # the dict and blocks on that mutex must let the holder take the
+        # dict (its ownership lock is released while it is parked), or
+        # neither moves again.  Threads are daemons, so a deadlock shows as
+        # a join that times out.
+        rounds, threads, per_thread = 60, 5, 20
+        before = util.stats()
+        for round_ in range(rounds):
+            strings = []
+            start = threading.Barrier(threads)
+
+            def interner():
+                start.wait()
+                for i in range(per_thread):
+                    strings.append(sys.intern(f"own_{round_}_{id(start)}_{i}"))
+
+            util.join_threads(*[util.start_thread(interner)
+                                for _ in range(threads)])
+            self.assertEqual(len(strings), threads * per_thread)
+        self.assertGreater(util.transfers(util.delta(before)), 0)
 
 
 if __name__ == "__main__":
