@@ -17,6 +17,11 @@ from test import support
 from test.support import threading_helper
 from test.test_ownership import util
 
+# The children start threads, which ThreadSanitizer does not support after
+# a fork of a multi-threaded process (CPython's own tests skip so too).
+TSAN_NO_THREADS_AFTER_FORK = support.skip_if_sanitizer(
+    "TSan does not support threads after fork", thread=True)
+
 
 def fork():
     """os.fork(), without the warning about forking with threads."""
@@ -91,6 +96,7 @@ class ForkTests(util.OwnershipTest):
         self.assertCounted(counts, "handoff_eval_breaker")
         self.assertEqual(lst, [0, 1])
 
+    @TSAN_NO_THREADS_AFTER_FORK
     @threading_helper.reap_threads
     def test_child_claims_objects_of_threads_it_does_not_have(self):
         # One owner is blocked and one is running when the process forks.
@@ -124,6 +130,7 @@ class ForkTests(util.OwnershipTest):
             stop.set()
             util.join_threads(*threads)
 
+    @TSAN_NO_THREADS_AFTER_FORK
     @threading_helper.reap_threads
     def test_fork_with_a_request_pending(self):
         # The main thread forks from inside a section on x, while another
