@@ -45,12 +45,13 @@ def fetch(c: Context, tarball: str = "", git_remote: str = "", version: str = DE
         _fail(exc)
 
 
-@task(help={"variant": "stock, ft, owner or all", "refresh": "write the owner tree's commits back to patches/"})
-def patch(c: Context, variant: str = "owner", refresh: bool = False) -> None:
+@task(help={"variant": "stock, ft, owner or all", "refresh": "write the owner tree's commits back to patches/",
+            "allow_fewer": "let --refresh write fewer patches than patches/series lists (after squashing)"})
+def patch(c: Context, variant: str = "owner", refresh: bool = False, allow_fewer: bool = False) -> None:
     """Make a variant's work tree: pristine source + patches/series + cpython-overlay/."""
     try:
         if refresh:
-            for written in pipeline.refresh_patches(variant):
+            for written in pipeline.refresh_patches(variant, allow_fewer):
                 console.print(str(written))
             return
         for v in select_variants(variant):

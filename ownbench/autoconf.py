@@ -46,4 +46,4 @@ def regenerate(src: Path, log: Path) -> None:
     step(f"Regenerating configure and pyconfig.h.in in {src}")
     for tool in ("autoconf", "autoheader"):
         run_logged([tool, "-Werror"], log, cwd=src, title=tool)
-    note("commit the result in the tree, then `invoke patch --refresh`")
+    note("commit the result in the tree, then `./toolkit patch --refresh`")

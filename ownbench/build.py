@@ -71,7 +71,7 @@ def load_installed(variant: Variant, release: Release, arch: Arch | None = None,
         what, flag = ("with ThreadSanitizer", " --tsan") if tsan_build else (f"for {arch.debian}", "")
         raise ToolkitError(
             f"variant {variant.name} is not built {what}; "
-            f"run `invoke build --variant {variant.name} --arch {arch.debian}{flag}`"
+            f"run `./toolkit build --variant {variant.name} --arch {arch.debian}{flag}`"
         )
     return Installed(variant, arch, _install_prefix(variant, arch, tsan_build), python,
                      json.loads(manifest.read_text()), tsan_build)

@@ -37,9 +37,9 @@ def patch_variant(variant: Variant, release: Release) -> Path:
     return tree.src
 
 
-def refresh_patches(variant_name: str = "owner") -> list[Path]:
+def refresh_patches(variant_name: str = "owner", allow_fewer: bool = False) -> list[Path]:
     """Write the commits of the variant's work tree back to patches/."""
-    return work_tree(get_variant(variant_name)).refresh(default_series())
+    return work_tree(get_variant(variant_name)).refresh(default_series(), allow_fewer)
 
 
 def build_variants(variants: list[Variant], release: Release, options: BuildOptions) -> list[Installed]:

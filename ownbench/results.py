@@ -26,7 +26,7 @@ def latest_run_dir() -> Path:
     """The most recently modified results directory that has a run.json."""
     runs = sorted(paths.RESULTS_DIR.glob("*/run.json"), key=lambda p: p.stat().st_mtime)
     if not runs:
-        raise ToolkitError(f"no results directory under {paths.RESULTS_DIR}; run `invoke bench` first")
+        raise ToolkitError(f"no results directory under {paths.RESULTS_DIR}; run `./toolkit bench` first")
     return runs[-1].parent
 
 

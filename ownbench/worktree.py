@@ -17,6 +17,7 @@ import git
 from . import paths
 from .console import note, step
 from .errors import ToolkitError
+from .results import write_json
 from .sources import SourceArchive
 from .variants import Variant
 
@@ -116,21 +117,29 @@ class WorkTree:
         if state and self._has_unrefreshed_commits(state):
             if state.get("source") != archive.digest or state.get("series") != wanted:
                 raise ToolkitError(
-                    f"{self.src} has commits that are not in patches/ yet; "
-                    "run `invoke patch --refresh` to save them (or remove the tree to drop them)"
+                    f"{self.src} has commits that are not in patches/ yet, and patches/ changed since the tree "
+                    "was made; `./toolkit patch --refresh` saves the commits over patches/ "
+                    "(or remove the tree to drop them)"
                 )
         if state.get("source") != archive.digest:
             self._unpack(archive)
             state = {}
         repo = self.repo()
         if state.get("series") != wanted:
-            self._apply_series(repo, series)
+            try:
+                self._apply_series(repo, series)
+            except PatchFailed:
+                # The tree is back at the baseline: record that, so that neither `patch` nor `patch --refresh`
+                # mistakes the missing commits for work of the user's.
+                self._write_state({"source": archive.digest, "series": "", "head": repo.head.commit.hexsha})
+                raise
         else:
             note(f"{self.src}: patches up to date")
         self._copy_overlay(repo, series)
-        self.state_file.write_text(
-            json.dumps({"source": archive.digest, "series": wanted, "head": repo.head.commit.hexsha}, indent=2)
-        )
+        self._write_state({"source": archive.digest, "series": wanted, "head": repo.head.commit.hexsha})
+
+    def _write_state(self, state: dict[str, str]) -> None:
+        write_json(self.state_file, state)
 
     def _has_unrefreshed_commits(self, state: dict[str, str]) -> bool:
         return self.repo().head.commit.hexsha != state.get("head")
@@ -193,13 +202,35 @@ class WorkTree:
                     if f"/{name}" not in known:
                         out.write(f"/{name}\n")
 
-    def refresh(self, series: Series) -> list[Path]:
-        """Write the tree's commits since the baseline back out as patches/ + series."""
+    def refresh(self, series: Series, allow_fewer: bool = False) -> list[Path]:
+        """Write the tree's commits since the baseline back out as patches/ + series.
+
+        Refuses unless the tree is the series it was made from plus the user's commits (rewritten or not), and
+        refuses to write fewer patches than the series has unless `allow_fewer` (squashing patches, say).
+        """
         repo = self.repo()
         if repo.is_dirty(untracked_files=False):
             raise ToolkitError(f"{self.src} has uncommitted changes; commit them in the tree first")
         if series.patches_dir is None:
             raise ToolkitError(f"{self.src} belongs to a variant without a patch series")
+        state = self.state()
+        if not state.get("series"):
+            raise ToolkitError(
+                f"{self.src} does not hold an applied series (its last `./toolkit patch` failed or never ran); "
+                f"refusing to write it over {series.patches_dir}"
+            )
+        if state["series"] != series.digest():
+            raise ToolkitError(
+                f"{series.patches_dir} changed since {self.src} was made from it; refusing to overwrite it. "
+                "Commit or revert the change there, or remove the tree and run `./toolkit patch` again"
+            )
+        commits = int(repo.git.rev_list("--count", f"{BASELINE_TAG}..HEAD"))
+        listed = len(series.patch_files())
+        if commits < listed and not allow_fewer:
+            raise ToolkitError(
+                f"{self.src} has {commits} commit(s) since the baseline but {series.patches_dir} lists {listed} "
+                "patch(es); refusing to drop patches (pass --allow-fewer if you squashed or removed them)"
+            )
         series.patches_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=series.patches_dir, prefix=".refresh-") as tmp:
             repo.git.format_patch(
@@ -214,10 +245,8 @@ class WorkTree:
                 f.rename(dest)
                 written.append(dest)
         (series.patches_dir / "series").write_text("".join(f"{p.name}\n" for p in written))
-        state = self.state()
-        if state:
-            state.update(series=series.digest(), head=repo.head.commit.hexsha)
-            self.state_file.write_text(json.dumps(state, indent=2))
+        state.update(series=series.digest(), head=repo.head.commit.hexsha)
+        self._write_state(state)
         return written
 
 

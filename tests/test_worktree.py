@@ -114,7 +114,7 @@ def test_unrefreshed_commits_are_not_thrown_away(tree: WorkTree, archive: Source
     (tree.src / "README.rst").write_text("edited\n")
     repo.git.commit("-am", "Work in progress")
     (patches_of(series) / "series").write_text("")  # the series changes meanwhile
-    with pytest.raises(Exception, match="invoke patch --refresh"):
+    with pytest.raises(Exception, match=r"./toolkit patch --refresh"):
         tree.prepare(archive, series)
     assert repo.head.commit.summary == "Work in progress"
 
@@ -125,3 +125,42 @@ def test_refresh_refuses_uncommitted_edits(tree: WorkTree, archive: SourceArchiv
     (tree.src / "README.rst").write_text("edited, not committed\n")
     with pytest.raises(Exception, match="uncommitted changes"):
         tree.refresh(series)
+
+
+def test_failed_series_never_refreshes_over_patches(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
+    series = series_copy(tmp_path, "good")
+    tree.prepare(archive, series)
+    shutil.rmtree(patches_of(series))
+    shutil.copytree(FIXTURES / "broken", patches_of(series))  # an edited patch that no longer applies
+    before = {p.name: p.read_bytes() for p in patches_of(series).iterdir()}
+    with pytest.raises(PatchFailed):
+        tree.prepare(archive, series)
+    with pytest.raises(PatchFailed):  # not "has commits that are not in patches/": the tree holds no work
+        tree.prepare(archive, series)
+    with pytest.raises(Exception, match="does not hold an applied series"):
+        tree.refresh(series)
+    assert {p.name: p.read_bytes() for p in patches_of(series).iterdir()} == before
+
+
+def test_refresh_refuses_to_drop_patches_without_the_flag(
+    tree: WorkTree, archive: SourceArchive, tmp_path: Path
+) -> None:
+    series = series_copy(tmp_path, "good")
+    tree.prepare(archive, series)
+    repo = git.Repo(tree.src)
+    repo.git.reset("--hard", BASELINE_TAG)  # the user dropped the only commit
+    with pytest.raises(Exception, match="refusing to drop patches"):
+        tree.refresh(series)
+    assert (patches_of(series) / "0001-Mark-the-list-fast-path.patch").is_file()
+    assert tree.refresh(series, allow_fewer=True) == []
+    assert (patches_of(series) / "series").read_text() == ""
+
+
+def test_refresh_refuses_when_patches_changed_on_disk(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
+    series = series_copy(tmp_path, "good")
+    tree.prepare(archive, series)
+    edited = patches_of(series) / "0001-Mark-the-list-fast-path.patch"
+    edited.write_text(edited.read_text().replace("so that applying it", "so that applying this"))
+    with pytest.raises(Exception, match="changed since"):
+        tree.refresh(series)
+    assert "so that applying this" in edited.read_text()
