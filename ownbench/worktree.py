@@ -57,11 +57,19 @@ class Series:
         assert self.overlay_dir is not None
         return file.relative_to(self.overlay_dir)
 
-    def digest(self) -> str:
-        """Hash of the series, the patches and the overlay: what the tree is made of."""
+    def patches_digest(self) -> str:
+        """Hash of the series and the patches alone: what `patch --refresh` would overwrite."""
+        return self._hash_patches().hexdigest()
+
+    def _hash_patches(self) -> "hashlib._Hash":
         h = hashlib.sha256()
         for f in self.patch_files():
             h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        return h
+
+    def digest(self) -> str:
+        """Hash of the series, the patches and the overlay: what the tree is made of."""
+        h = self._hash_patches()
         h.update(b"overlay\0")
         for f in self.overlay_files():
             h.update(str(self.overlay_path(f)).encode() + b"\0" + f.read_bytes() + b"\0")
@@ -136,7 +144,8 @@ class WorkTree:
         else:
             note(f"{self.src}: patches up to date")
         self._copy_overlay(repo, series)
-        self._write_state({"source": archive.digest, "series": wanted, "head": repo.head.commit.hexsha})
+        self._write_state({"source": archive.digest, "series": wanted, "patches": series.patches_digest(),
+                           "head": repo.head.commit.hexsha})
 
     def _write_state(self, state: dict[str, str]) -> None:
         write_json(self.state_file, state)
@@ -219,7 +228,8 @@ class WorkTree:
                 f"{self.src} does not hold an applied series (its last `./toolkit patch` failed or never ran); "
                 f"refusing to write it over {series.patches_dir}"
             )
-        if state["series"] != series.digest():
+        applied = state.get("patches") or state["series"]
+        if applied != (series.patches_digest() if "patches" in state else series.digest()):
             raise ToolkitError(
                 f"{series.patches_dir} changed since {self.src} was made from it; refusing to overwrite it. "
                 "Commit or revert the change there, or remove the tree and run `./toolkit patch` again"
@@ -245,7 +255,7 @@ class WorkTree:
                 f.rename(dest)
                 written.append(dest)
         (series.patches_dir / "series").write_text("".join(f"{p.name}\n" for p in written))
-        state.update(series=series.digest(), head=repo.head.commit.hexsha)
+        state.update(series=series.digest(), patches=series.patches_digest(), head=repo.head.commit.hexsha)
         self._write_state(state)
         return written
 

@@ -164,3 +164,11 @@ def test_refresh_refuses_when_patches_changed_on_disk(tree: WorkTree, archive: S
     with pytest.raises(Exception, match="changed since"):
         tree.refresh(series)
     assert "so that applying this" in edited.read_text()
+
+
+def test_refresh_ignores_overlay_changes(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
+    series = series_copy(tmp_path, "good")
+    tree.prepare(archive, series)
+    assert series.overlay_dir is not None
+    (series.overlay_dir / "Lib" / "test" / "test_ownership" / "test_new.py").write_text("# a new test\n")
+    assert [p.name for p in tree.refresh(series)] == ["0001-Mark-the-list-fast-path.patch"]
