@@ -85,14 +85,25 @@ def build(c: Context, variant: str = "all", jobs: int = 0, pgo: bool = False, ar
             "out": "results directory (default: results/<date>-<label>-<arch>-tests)", "label": "results label",
             "arch": ARCH_HELP,
             "tsan": "run on the ThreadSanitizer build with CPython's suppressions; any TSan report fails "
-                    "(default tests: test_ownership and test_free_threading; results in <date>-<label>-<arch>-tsan)"})
+                    "(default tests: test_ownership and test_free_threading; results in <date>-<label>-<arch>-tsan)",
+            "all": "CPython's whole suite (-j2 --timeout 900) instead of a list, compared file by file across the "
+                   "variants, into <results>/regrtest/whole/",
+            "rounds": "with --all: runs per variant, interleaved (resumes finished rounds)"})
 def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", label: str = "local",
-         arch: str = "native", tsan: bool = False) -> None:
+         arch: str = "native", tsan: bool = False, all: bool = False, rounds: int = 1) -> None:
     """Run CPython's regrtest on a built variant and record passed/failed/skipped."""
     try:
         names = tuple(t for t in tests.split(",") if t)
         target = get_arch(arch)
         out_dir = Path(out) if out else default_run_dir(label, "tsan" if tsan else "tests", target.machine)
+        if all:
+            if names or tsan or not target.native or rounds < 1:
+                raise ToolkitError("--all runs the whole suite natively: not with --tests, --tsan or --arch, "
+                                   "and --rounds must be at least 1")
+            if not pipeline.whole_suite_variants(select_variants(variant), get_release(), out_dir, label, rounds):
+                raise ToolkitError(f"some test files are bad on one variant only; see {write_report(out_dir)}")
+            console.print(str(write_report(out_dir)))
+            return
         if not pipeline.test_variants(select_variants(variant), get_release(), names, out_dir, target, label, tsan):
             raise ToolkitError(f"some tests failed or ThreadSanitizer reported races; see {out_dir}/regrtest"
                                if tsan else "some tests failed")

@@ -21,6 +21,7 @@ from .results import read_json, write_json
 from .sources import SourceArchive, SourceOptions, default_chain, fetch
 from .variants import Variant, get_variant
 from .versions import Release
+from .whole_suite import load_records, run_whole_suite, verdicts
 from .worktree import default_series, series_for, work_tree
 
 
@@ -87,6 +88,17 @@ def test_variants(
     installed = installed_variants(variants, release, arch, tsan_build)
     record_run(out_dir, label, "tsan" if tsan_build else "tests", installed)
     return all([run_regrtest(v, release, tests, out_dir, arch, tsan_build).ok for v in variants])
+
+
+def whole_suite_variants(variants: list[Variant], release: Release, out_dir: Path, label: str, rounds: int) -> bool:
+    """CPython's whole regrtest on each variant, `rounds` times, interleaved; True if no variant has a file that
+    is bad on it and on no other variant."""
+    installed = installed_variants(variants, release, native_arch())
+    record_run(out_dir, label, "tests", installed)
+    run_whole_suite(installed, out_dir, rounds)
+    found = verdicts(load_records(out_dir))
+    names = [v.name for v in variants]
+    return not any(f.bad_on(v) and not all(f.bad_on(o) for o in names if o != v) for f in found for v in names)
 
 
 def record_run(out_dir: Path, label: str, profile: str, installed: list[Installed]) -> None:

@@ -17,6 +17,7 @@ from .markdown import ordered, table
 from .ownership_report import ownership_section
 from .plots import grouped_bars
 from .results import read_json, write_json
+from .whole_suite import BAD, comparison_markdown, load_records
 
 BASELINE = "stock"
 MIB = 2**20
@@ -200,6 +201,15 @@ class ReportWriter:
         header = ["variant", "arch", "passed", "failed", "skipped", *(["TSan reports"] if tsan else []), "tests"]
         self.sections.append("\n".join(["## CPython tests (regrtest)", "", table(header, rows)]))
 
+    def whole_suite(self) -> None:
+        records = load_records(self.out_dir)
+        if records:
+            self.sections.append(comparison_markdown(records))
+            self.summary["whole_suite"] = {
+                v: [sorted(n for n, o in r["outcomes"].items() if o in BAD) for r in recs]
+                for v, recs in records.items()
+            }
+
     def write(self) -> Path:
         self.header()
         self.pyperformance()
@@ -207,6 +217,7 @@ class ReportWriter:
         self.ownership()
         self.instructions()
         self.regrtest()
+        self.whole_suite()
         report = self.out_dir / "report.md"
         report.write_text("\n\n".join(self.sections) + "\n")
         write_json(self.out_dir / "summary.json", self.summary)
