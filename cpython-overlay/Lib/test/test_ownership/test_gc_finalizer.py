@@ -68,9 +68,10 @@ taken = sys._ownership_stats()["taken_detached"] - before
 os.write(write_end, b"x")
 thread.join()
 assert sorted(seen) == [i + 1 for i in range(DICTS)], seen
-# Each spare was taken from the blocked thread, and nothing else: the
-# unreachable dicts never change owner.
-assert taken == DICTS, taken
+# Each spare used was taken from the blocked thread, and so may be the
+# list of spares, but nothing else: the unreachable dicts never change
+# owner.
+assert DICTS <= taken <= DICTS + 1, taken
 print("finalized", len(seen))
 """
 
