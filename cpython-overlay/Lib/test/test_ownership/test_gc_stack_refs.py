@@ -48,6 +48,7 @@ class GCStackRefTests(util.OwnershipTest):
         KEPT.append(obj)
         parked = util.Flag()
         idents = []
+        counts = []
 
         def touch(o):
             o.n = 1
@@ -57,22 +58,23 @@ class GCStackRefTests(util.OwnershipTest):
             touch(obj)                    # taken from us: the worker owns it
             parked.set()
             park(obj, self.read_end)      # blocked in os.read()
+            # Only this thread runs now: the main thread waits in join().
+            before = util.stats()
             touch(obj)
+            counts.append(util.delta(before))
 
         thread = util.start_thread(worker)
         self.assertTrue(util.sleep_until(parked.is_set))
         util.sleep_until(lambda: False, timeout=0.2)
         self.assertOwner(obj, idents[0])
-        before = util.stats()
         gc.collect()
         self.assertOwner(obj, idents[0])
         os.write(self.write_end, b"x")
         threading_helper.join_thread(thread)
-        # The worker still owned it after the collection: no slow path ran
-        # to take it back from an "exited owner".
-        counts = util.delta(before)
-        self.assertEqual(counts["claimed_dead"], 0, counts)
-        self.assertGreater(counts["fast"], 0, counts)
+        # The worker still owned it after the collection: its section took
+        # the fast path, not a claim from an "exited owner".
+        self.assertEqual(counts[0]["claimed_dead"], 0, counts[0])
+        self.assertCounted(counts[0], "fast")
 
     @threading_helper.reap_threads
     def test_unowned_object_on_stack_is_freed(self):
@@ -115,8 +117,8 @@ class GCStackRefTests(util.OwnershipTest):
         self.assertTrue(finalized.is_set(), "the object was never freed")
         self.assertIsNone(ref())
         self.assertLess(result[0], 100, "the count wrapped to immortal")
-        # Claimed as an unowned object, not from an "exited owner".
-        self.assertEqual(counts["claimed_dead"], 0, counts)
+        # The worker claimed it as an unowned object.  (join() may claim
+        # the Thread object from the exited worker: claimed_dead can grow.)
         self.assertCounted(counts, "claimed")
 
 if __name__ == "__main__":
