@@ -123,12 +123,17 @@ class WorkTree:
         state = self.state()
         wanted = series.digest()
         if state and self._has_unrefreshed_commits(state):
-            if state.get("source") != archive.digest or state.get("series") != wanted:
+            if state.get("source") != archive.digest or not self._made_from_patches(state, series):
                 raise ToolkitError(
                     f"{self.src} has commits that are not in patches/ yet, and patches/ changed since the tree "
                     "was made; `./toolkit patch --refresh` saves the commits over patches/ "
                     "(or remove the tree to drop them)"
                 )
+            # Work in progress on top of the same patches: keep it, bring the overlay up to date.
+            note(f"{self.src}: building its commits that are not in patches/ yet")
+            self._copy_overlay(self.repo(), series)
+            self._write_state({**state, "series": wanted, "patches": series.patches_digest()})
+            return
         if state.get("source") != archive.digest:
             self._unpack(archive)
             state = {}
@@ -146,6 +151,13 @@ class WorkTree:
         self._copy_overlay(repo, series)
         self._write_state({"source": archive.digest, "series": wanted, "patches": series.patches_digest(),
                            "head": repo.head.commit.hexsha})
+
+    @staticmethod
+    def _made_from_patches(state: dict[str, str], series: Series) -> bool:
+        """Was the tree made from the patches now in patches/ (whatever the overlay)?"""
+        if "patches" in state:
+            return state["patches"] == series.patches_digest()
+        return state.get("series") == series.digest()
 
     def _write_state(self, state: dict[str, str]) -> None:
         write_json(self.state_file, state)
@@ -228,8 +240,7 @@ class WorkTree:
                 f"{self.src} does not hold an applied series (its last `./toolkit patch` failed or never ran); "
                 f"refusing to write it over {series.patches_dir}"
             )
-        applied = state.get("patches") or state["series"]
-        if applied != (series.patches_digest() if "patches" in state else series.digest()):
+        if not self._made_from_patches(state, series):
             raise ToolkitError(
                 f"{series.patches_dir} changed since {self.src} was made from it; refusing to overwrite it. "
                 "Commit or revert the change there, or remove the tree and run `./toolkit patch` again"

@@ -172,3 +172,18 @@ def test_refresh_ignores_overlay_changes(tree: WorkTree, archive: SourceArchive,
     assert series.overlay_dir is not None
     (series.overlay_dir / "Lib" / "test" / "test_ownership" / "test_new.py").write_text("# a new test\n")
     assert [p.name for p in tree.refresh(series)] == ["0001-Mark-the-list-fast-path.patch"]
+
+
+def test_overlay_change_keeps_unrefreshed_commits(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
+    series = series_copy(tmp_path, "good")
+    tree.prepare(archive, series)
+    repo = git.Repo(tree.src)
+    (tree.src / "README.rst").write_text("edited\n")
+    repo.git.commit("-am", "Work in progress")
+    assert series.overlay_dir is not None
+    (series.overlay_dir / "Lib" / "test" / "test_ownership" / "test_new.py").write_text("# a new test\n")
+    tree.prepare(archive, series)
+    assert repo.head.commit.summary == "Work in progress"
+    assert (tree.src / "Lib/test/test_ownership/test_new.py").read_text() == "# a new test\n"
+    written = tree.refresh(series)
+    assert [p.name for p in written][-1] == "0002-Work-in-progress.patch"
