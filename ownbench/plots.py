@@ -25,7 +25,24 @@ def grouped_bars(
     ax.set_xticklabels(groups, rotation=45, ha="right")
     ax.set_title(title)
     ax.set_ylabel(ylabel)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _save(fig, out)
+
+
+def ratio_points(names: list[str], values: list[float], lows: list[float], highs: list[float], *, title: str,
+                 xlabel: str, out: Path) -> Path:
+    """One point per name with its interval as an error bar, on an axis zoomed to the data, and a line at 1."""
+    fig, ax = plt.subplots(figsize=(7.0, max(3.0, 0.28 * len(names) + 1.2)))
+    ys = list(range(len(names)))
+    below = [v - lo for v, lo in zip(values, lows, strict=True)]
+    above = [hi - v for v, hi in zip(values, highs, strict=True)]
+    ax.errorbar(values, ys, xerr=[below, above], fmt="o", capsize=3)
+    ax.axvline(1.0, color="grey", linewidth=0.8, linestyle="--")
+    ax.set_yticks(ys)
+    ax.set_yticklabels(names)
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
     return _save(fig, out)
 
 
@@ -43,7 +60,7 @@ def lines(
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _save(fig, out)
 
 

@@ -15,11 +15,11 @@ from .console import step
 from .errors import ToolkitError
 from .markdown import ordered, table
 from .ownership_report import ownership_section
-from .plots import grouped_bars
+from .plots import grouped_bars, ratio_points
+from .ratios import Ratio, benchmark_ratios, geomean_ratio
 from .results import read_json, write_json
 from .whole_suite import BAD, comparison_markdown, load_records
 
-BASELINE = "stock"
 MIB = 2**20
 
 
@@ -31,10 +31,6 @@ def time_ratios(base: pyperf.BenchmarkSuite, other: pyperf.BenchmarkSuite) -> di
     """Per common benchmark: mean time of `other` / mean time of `base` (> 1 is slower)."""
     names = sorted(set(base.get_benchmark_names()) & set(other.get_benchmark_names()))
     return {n: other.get_benchmark(n).mean() / base.get_benchmark(n).mean() for n in names}
-
-
-def geometric_mean(ratios: dict[str, float]) -> float | None:
-    return statistics.geometric_mean(ratios.values()) if ratios else None
 
 
 def max_rss(suite: pyperf.BenchmarkSuite) -> dict[str, int]:
@@ -49,18 +45,44 @@ def max_rss(suite: pyperf.BenchmarkSuite) -> dict[str, int]:
 
 
 def pyperf_table(files: list[Path]) -> str:
-    """pyperf's own comparison table (with its significance test), in Markdown."""
+    """pyperf's own comparison table (with its significance test), in Markdown, one table for all benchmarks.
+
+    When benchmarks carry tags, pyperf prints one table per tag and then "All benchmarks:"; keep that last one.
+    """
     command = [sys.executable, "-m", "pyperf", "compare_to", *map(str, files), "--table", "--table-format", "md"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise ToolkitError(f"pyperf compare_to failed: {result.stderr.strip()}")
-    return result.stdout.strip()
+    return all_benchmarks_table(result.stdout)
 
 
-def speed_words(ratio: float | None) -> str:
-    if ratio is None:
-        return "n/a"
-    return f"{ratio:.3f} ({1 / ratio:.2f}x faster)" if ratio < 1 else f"{ratio:.3f} ({ratio:.2f}x slower)"
+def all_benchmarks_table(text: str) -> str:
+    """The table of all benchmarks from pyperf compare_to's output, without the per-tag tables before it."""
+    marker = "All benchmarks:"
+    if marker in text:
+        text = text.split(marker, 1)[1].lstrip().lstrip("=")
+    return text.strip()
+
+
+def baseline_of(variants: list[str]) -> str:
+    """The variant the others are compared with: stock if it ran, else ft, else the first."""
+    for name in ("stock", "ft"):
+        if name in variants:
+            return name
+    return variants[0]
+
+
+def comparisons(order: list[str]) -> list[tuple[str, str]]:
+    """(base, other) pairs to report: every variant against the baseline, and owner against ft."""
+    base = baseline_of(order)
+    pairs = [(base, v) for v in order if v != base]
+    if "owner" in order and "ft" in order and ("ft", "owner") not in pairs:
+        pairs.append(("ft", "owner"))
+    return pairs
+
+
+def ratio_row(base: str, other: str, ratio: Ratio) -> list[str]:
+    return [f"{other} / {base}", ratio.cell(), ratio.words()]
 
 
 class ReportWriter:
@@ -102,24 +124,25 @@ class ReportWriter:
 
     def pyperformance(self) -> None:
         suites = load_suites(self.out_dir)
-        if BASELINE not in suites or len(suites) < 2:
+        if len(suites) < 2:
             return
         order = ordered(list(suites), self.variants)
-        files = [self.out_dir / "pyperformance" / f"{v}.json" for v in order]
-        lines = ["## pyperformance", "", "Mean time per benchmark; pyperf's comparison against the first column.", "",
-                 pyperf_table(files), ""]
-        geo: dict[str, float | None] = {}
-        ratio_series: dict[str, list[float]] = {}
-        base = suites[BASELINE]
-        names = sorted(base.get_benchmark_names())
-        for v in order[1:]:
-            ratios = time_ratios(base, suites[v])
-            geo[f"{v}_vs_{BASELINE}"] = geometric_mean(ratios)
-            ratio_series[v] = [ratios.get(n, float("nan")) for n in names]
-        if "owner" in suites and "ft" in suites:
-            geo["owner_vs_ft"] = geometric_mean(time_ratios(suites["ft"], suites["owner"]))
+        base_name = baseline_of(order)
+        order = [base_name, *(v for v in order if v != base_name)]
+        pairs = comparisons(order)
+        lines = ["## pyperformance", "",
+                 f"Mean time per benchmark; pyperf's comparison (with its significance test) against `{base_name}`.",
+                 "", pyperf_table([self.out_dir / "pyperformance" / f"{v}.json" for v in order]), ""]
+        if ("ft", "owner") in pairs and base_name != "ft":
+            lines += ["`owner` against `ft`:", "",
+                      pyperf_table([self.out_dir / "pyperformance" / f"{v}.json" for v in ("ft", "owner")]), ""]
+        geo = {f"{other}_vs_{base}": geomean_ratio(suites[base], suites[other]) for base, other in pairs}
+        rounds = self.run.get("rounds")
         lines += ["### Geometric mean of time ratios", "",
-                  table(["comparison", "time ratio"], [[k.replace("_", " "), speed_words(r)] for k, r in geo.items()])]
+                  "Time ratio, < 1 is faster; in brackets the 95 % bootstrap confidence interval over every timed "
+                  f"value{f' of the {rounds} interleaved rounds' if rounds else ''}.", "",
+                  table(["comparison", "time ratio [95 % CI]", "meaning"],
+                        [ratio_row(base, other, r) for (base, other), r in zip(pairs, geo.values(), strict=True) if r])]
         rss = {v: max_rss(s) for v, s in suites.items()}
         rss_names = sorted(set().union(*(r.keys() for r in rss.values())))
         lines += ["", "### Max RSS (MiB, largest over runs)", "", table(
@@ -128,11 +151,24 @@ class ReportWriter:
         failures = {v: f for v, f in self.run.get("failures", {}).items() if f}
         if failures:
             lines += ["", "Benchmarks that failed: " + "; ".join(f"{v}: {', '.join(f)}" for v, f in failures.items())]
-        plot = grouped_bars(names, ratio_series, title=f"Time relative to {BASELINE} (lower is faster)",
-                            ylabel="time ratio", reference=1.0, out=self.out_dir / "pyperformance.png")
+        names = sorted(suites[base_name].get_benchmark_names())
+        ratio_series = {v: [time_ratios(suites[base_name], suites[v]).get(n, float("nan")) for n in names]
+                        for v in order[1:]}
+        plot = grouped_bars(names, ratio_series, title=f"Time relative to {base_name}",
+                            ylabel="time ratio, < 1 is faster", reference=1.0, out=self.out_dir / "pyperformance.png")
         lines += ["", f"![pyperformance]({plot.name})"]
+        if ("ft", "owner") in pairs:
+            per = benchmark_ratios(suites["ft"], suites["owner"])
+            if per:
+                ratio_plot = ratio_points(
+                    list(per), [r.value for r in per.values()], [r.low for r in per.values()],
+                    [r.high for r in per.values()], title="owner / ft per benchmark, 95 % bootstrap interval",
+                    xlabel="time ratio, < 1 is faster", out=self.out_dir / "owner-vs-ft.png")
+                lines += ["", f"![owner against ft]({ratio_plot.name})"]
         self.sections.append("\n".join(lines))
-        self.summary["pyperformance_geomean"] = geo
+        self.summary["pyperformance_baseline"] = base_name
+        self.summary["pyperformance_geomean"] = {k: r.value for k, r in geo.items() if r}
+        self.summary["pyperformance_geomean_ci"] = {k: r.to_json() for k, r in geo.items() if r}
         self.summary["max_rss_mib_median"] = {
             v: statistics.median(r.values()) / MIB for v, r in rss.items() if r}
 
@@ -164,18 +200,24 @@ class ReportWriter:
         if not data:
             return
         order = ordered(list(data), self.variants)
+        base_name = baseline_of(order)
+        owner_vs_ft = "owner" in order and "ft" in order and base_name != "ft"
         workloads = sorted(data[order[0]])
         counts = {v: {w: min(data[v][w]) for w in workloads if w in data[v]} for v in order}
         rows = []
         for w in workloads:
-            base = counts.get(BASELINE, {}).get(w)
-            cells = [f"{counts[v][w]:,}" + (f" ({counts[v][w] / base:.3f})" if base and v != BASELINE else "")
+            base = counts.get(base_name, {}).get(w)
+            cells = [f"{counts[v][w]:,}" + (f" ({counts[v][w] / base:.3f})" if base and v != base_name else "")
                      for v in order]
+            if owner_vs_ft:
+                cells.append(f"{counts['owner'][w] / counts['ft'][w]:.3f}")
             rows.append([w, *cells])
         self.sections.append("\n".join([
             "## Instruction counts (callgrind)", "",
-            f"Total instructions per workload (`bench/callgrind/`); in parentheses, the ratio to {BASELINE}.", "",
-            table(["workload", *order], rows)]))
+            f"Total instructions per workload (`bench/callgrind/`); in parentheses, the ratio to {base_name} "
+            "(< 1 is fewer). Callgrind counts instructions, not their cost: an atomic read-modify-write counts as "
+            "one.", "",
+            table(["workload", *order, *(["owner / ft"] if owner_vs_ft else [])], rows)]))
         self.summary["instructions"] = counts
 
     def ownership(self) -> None:

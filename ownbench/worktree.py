@@ -61,7 +61,7 @@ class Series:
         """Hash of the series and the patches alone: what `patch --refresh` would overwrite."""
         return self._hash_patches().hexdigest()
 
-    def _hash_patches(self) -> "hashlib._Hash":
+    def _hash_patches(self) -> hashlib._Hash:
         h = hashlib.sha256()
         for f in self.patch_files():
             h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")

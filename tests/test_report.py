@@ -17,7 +17,8 @@ from ownbench.bench.callgrind import count_instructions, workloads
 from ownbench.bench.pyperformance_runner import merge_rounds
 from ownbench.build import Installed
 from ownbench.pipeline import record_run
-from ownbench.report import write_report
+from ownbench.ratios import Ratio
+from ownbench.report import all_benchmarks_table, write_report
 from ownbench.results import write_json
 from ownbench.variants import VARIANTS
 
@@ -58,7 +59,13 @@ def test_report_from_pyperf_json(results_dir: Path) -> None:
     assert "Machine:" in report and "cores" in report
     assert "| summing |" in report and "| sorting |" in report  # pyperf compare_to's table
     assert "Geometric mean" in report
+    assert "Time ratio, < 1 is faster" in report
     summary = json.loads((results_dir / "summary.json").read_text())
+    ci = summary["pyperformance_geomean_ci"]["ft_vs_stock"]
+    assert ci["ci_low"] <= ci["ratio"] <= ci["ci_high"]
+    assert ci["ci_low"] > 1  # ft is slower on summing by far: the interval excludes 1
+    assert f"| ft / stock | {ci['ratio']:.3f} [{ci['ci_low']:.3f}, {ci['ci_high']:.3f}] | " \
+           f"{ci['ratio']:.3f}x slower |" in report
     suites = {v: pyperf.BenchmarkSuite.load(str(results_dir / "pyperformance" / f"{v}.json")) for v in STATEMENTS}
     ratios = {n: suites["ft"].get_benchmark(n).mean() / suites["stock"].get_benchmark(n).mean()
               for n in ("summing", "sorting")}
@@ -94,3 +101,32 @@ def test_callgrind_counts_are_real_and_reported(results_dir: Path) -> None:
     report = write_report(results_dir).read_text()
     assert f"| containers | {big:,} | {big:,} (1.000) |" in report
     assert json.loads((results_dir / "summary.json").read_text())["instructions"]["ft"]["startup"] == small
+
+
+def test_ft_and_owner_alone_compare_owner_with_ft(tmp_path: Path) -> None:
+    out = tmp_path / "results" / "2026-11-25-pair-x86_64-quick"
+    record_run(out, "pair", "quick", [host_installed("ft"), host_installed("owner")])
+    for variant, statement in (("ft", "sum(range(2000))"), ("owner", "sum(range(50))")):
+        raw = out / "raw" / variant / "summing.r0.json"
+        raw.parent.mkdir(parents=True)
+        pyperf_timeit(raw, "summing", statement)
+        merge_rounds([raw], out / "pyperformance" / f"{variant}.json")
+    report = write_report(out).read_text()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["pyperformance_baseline"] == "ft"
+    ratio = summary["pyperformance_geomean"]["owner_vs_ft"]
+    assert ratio < 0.5  # owner summed 40 times fewer numbers
+    assert f"| owner / ft | {ratio:.3f} [" in report and f"{1 / ratio:.3f}x faster |" in report
+    assert (out / "owner-vs-ft.png").stat().st_size > 1000
+
+
+def test_an_interval_that_spans_one_is_no_measurable_difference() -> None:
+    assert Ratio(0.99, 0.97, 1.01).words() == "no measurable difference"
+    assert Ratio(0.95, 0.93, 0.97).words() == "1.053x faster"
+    assert Ratio(1.10, 1.05, 1.15).words() == "1.100x slower"
+
+
+def test_pyperf_tag_tables_are_dropped() -> None:
+    text = ("Benchmarks with tag 'math':\n===========================\n\n| a | 1 |\n\n"
+            "All benchmarks:\n===============\n\n| a | 1 |\n| b | 2 |\n")
+    assert all_benchmarks_table(text) == "| a | 1 |\n| b | 2 |"
