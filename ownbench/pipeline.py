@@ -16,6 +16,7 @@ from .bench.scaling import run_scaling
 from .build import BuildOptions, Installed, build, load_installed
 from .console import note
 from .errors import ToolkitError
+from .provenance import toolkit_state
 from .regrtest import TestCounts, default_tests, run_tests
 from .results import read_json, write_json
 from .sources import SourceArchive, SourceOptions, default_chain, fetch
@@ -113,6 +114,7 @@ def record_run(out_dir: Path, label: str, profile: str, installed: list[Installe
             run["variants"].append(inst.variant.name)
         run["manifests"][inst.name if inst.tsan else inst.variant.name] = inst.manifest
     run["machine"] = machine.describe()
+    run["toolkit"] = toolkit_state()
     run["emulated"] = run.get("emulated", False) or any(not i.arch.native for i in installed)
     write_json(run_file, run)
 

@@ -16,6 +16,7 @@ from .errors import ToolkitError
 from .markdown import ordered, table
 from .ownership_report import ownership_section
 from .plots import grouped_bars, ratio_points
+from .provenance import committed_series_digest
 from .ratios import Ratio, benchmark_ratios, geomean_ratio
 from .results import read_json, write_json
 from .whole_suite import BAD, comparison_markdown, load_records
@@ -106,6 +107,11 @@ class ReportWriter:
         ]
         if self.run.get("emulated"):
             lines.append("- **Emulated**: timings come from an emulator and are not representative.")
+        tool = self.run.get("toolkit", {})
+        if tool.get("commit"):
+            dirty = " with uncommitted changes" if tool.get("dirty") else ""
+            lines.append(f"- Toolkit: commit `{tool['commit'][:12]}`{dirty}")
+        lines += self.series_warning()
         rows = [
             [
                 v,
@@ -121,6 +127,15 @@ class ReportWriter:
         lines += ["", "## Builds", "", table(
             ["variant", "version", "configure", "compiler", "source", "series", "built"], rows)]
         self.sections.append("\n".join(lines))
+
+    def series_warning(self) -> list[str]:
+        """A warning line when the owner build ran other patches than those committed in this checkout."""
+        ran = self.run["manifests"].get("owner", {}).get("series")
+        current = committed_series_digest()
+        if not ran or current is None or ran == current:
+            return []
+        return [f"- **Warning: made from series `{ran[:12]}`, but patches/ at this commit is `{current[:12]}`: "
+                "these figures are history, not evidence for the current patches.**"]
 
     def pyperformance(self) -> None:
         suites = load_suites(self.out_dir)

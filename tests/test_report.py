@@ -130,3 +130,15 @@ def test_pyperf_tag_tables_are_dropped() -> None:
     text = ("Benchmarks with tag 'math':\n===========================\n\n| a | 1 |\n\n"
             "All benchmarks:\n===============\n\n| a | 1 |\n| b | 2 |\n")
     assert all_benchmarks_table(text) == "| a | 1 |\n| b | 2 |"
+
+
+def test_a_run_of_other_patches_is_flagged(results_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = json.loads((results_dir / "run.json").read_text())
+    assert set(run["toolkit"]) == {"commit", "dirty"}
+    run["manifests"]["owner"] = {"version": "3.14.7", "series": "a" * 64}
+    write_json(results_dir / "run.json", run)
+    monkeypatch.setattr("ownbench.report.committed_series_digest", lambda: "b" * 64)
+    assert "made from series `aaaaaaaaaaaa`, but patches/ at this commit is `bbbbbbbbbbbb`" in \
+        write_report(results_dir).read_text()
+    monkeypatch.setattr("ownbench.report.committed_series_digest", lambda: "a" * 64)
+    assert "Warning: made from series" not in write_report(results_dir).read_text()
