@@ -88,11 +88,12 @@ def run_round(installed: Installed, out_dir: Path, round_no: int, jobs: int = 2)
             note(f"{installed.name} round {round_no}: done already ({out})")
             return dict(done)
         note(f"[yellow]{out} was made by another build ({done.get('build_key')}); running it again[/]")
-    step(f"whole regrtest, round {round_no}, on {installed.name} (-j{jobs}, --timeout {TIMEOUT_S}; "
+    step(f"whole regrtest, round {round_no}, on {installed.name} (-j{jobs} -W --timeout {TIMEOUT_S}; "
          "about 10 minutes on 2 cores)")
     log = out.with_suffix(".log")
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(installed.python), "-m", "test", f"-j{jobs}", "--timeout", str(TIMEOUT_S)]
+    # -W prints the output of failing test files, which the reasons are read from.
+    command = [str(installed.python), "-m", "test", f"-j{jobs}", "-W", "--timeout", str(TIMEOUT_S)]
     start = time.monotonic()
     partial = log.with_suffix(".log.part")
     with partial.open("w") as sink:
