@@ -113,12 +113,13 @@ def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", lab
 
 @task(help={"profile": "quick or full", "variant": "variants to compare (comma-separated, or all)",
             "out": "results directory (default: results/<date>-<label>-<arch>-<profile>)", "label": "results label",
-            "arch": ARCH_HELP, "allow_emulated": "benchmark a foreign architecture under qemu anyway"})
+            "arch": ARCH_HELP, "allow_emulated": "benchmark a foreign architecture under qemu anyway",
+            "rounds": "pyperformance rounds, variants interleaved in each (default: the profile's)"})
 def bench(c: Context, profile: str = "quick", variant: str = "all", out: str = "", label: str = "local",
-          arch: str = "native", allow_emulated: bool = False) -> None:
+          arch: str = "native", allow_emulated: bool = False, rounds: int = 0) -> None:
     """Run pyperformance, ftscalingbench scaling, the ownership benchmarks and callgrind counts on built variants."""
     try:
-        prof = get_profile(profile)
+        prof = get_profile(profile, rounds)
         target = get_arch(arch)
         out_dir = Path(out) if out else default_run_dir(label, prof.name, target.machine)
         pipeline.run_benchmarks(select_variants(variant), get_release(), prof, out_dir, label, target, allow_emulated)
@@ -138,12 +139,13 @@ def report(c: Context, out: str = "") -> None:
 
 @task(help={"profile": "quick or full", "variant": "variants (default all)", "label": "results label",
             "jobs": "parallel make jobs", "arch": ARCH_HELP,
-            "allow_emulated": "benchmark a foreign architecture under qemu anyway"})
+            "allow_emulated": "benchmark a foreign architecture under qemu anyway",
+            "rounds": "pyperformance rounds, variants interleaved in each (default: the profile's)"})
 def reproduce(c: Context, profile: str = "quick", variant: str = "all", label: str = "local", jobs: int = 0,
-              arch: str = "native", allow_emulated: bool = False) -> None:
+              arch: str = "native", allow_emulated: bool = False, rounds: int = 0) -> None:
     """Fetch, patch, build, smoke-test, benchmark and report, resuming an interrupted run."""
     try:
-        path = run_reproduce(select_variants(variant), get_release(), get_profile(profile), label,
+        path = run_reproduce(select_variants(variant), get_release(), get_profile(profile, rounds), label,
                              _build_options(jobs, arch), allow_emulated)
         console.print(f"[bold green]report:[/] {path}")
     except ToolkitError as exc:

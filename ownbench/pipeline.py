@@ -138,6 +138,9 @@ def run_benchmarks(
         ensure_binfmt(arch)
     installed = installed_variants(variants, release, arch)
     record_run(out_dir, label, profile.name, installed)
+    run = read_json(out_dir / "run.json")
+    run["rounds"] = profile.rounds
+    write_json(out_dir / "run.json", run)
     failures = run_pyperformance(installed, profile, out_dir)
     run = read_json(out_dir / "run.json")
     run["failures"] = {**run.get("failures", {}), **failures}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ownbench.bench.profiles import PROFILES, get_profile
 from ownbench.build import BuildOptions, configure_flags
 from ownbench.errors import ToolkitError
 from ownbench.variants import VARIANTS, get_variant, select_variants
@@ -51,3 +52,11 @@ def test_cli_lists_every_task_with_help() -> None:
                  "abi-check", "docker-check"):
         line = next((ln for ln in listing.splitlines() if ln.strip().startswith(name + " ")), "")
         assert len(line.split(maxsplit=1)) == 2, f"task {name} has no help line in:\n{listing}"
+
+
+def test_rounds_override_the_profile() -> None:
+    assert get_profile("quick").rounds == PROFILES["quick"].rounds
+    assert get_profile("quick", 4).rounds == 4
+    assert get_profile("quick", 4).pyperformance_benchmarks == PROFILES["quick"].pyperformance_benchmarks
+    with pytest.raises(ToolkitError, match="--rounds"):
+        get_profile("quick", -1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import ToolkitError
 
@@ -56,8 +56,12 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def get_profile(name: str) -> Profile:
+def get_profile(name: str, rounds: int = 0) -> Profile:
+    """The named profile; `rounds` > 0 overrides its number of interleaved pyperformance rounds."""
     try:
-        return PROFILES[name]
+        profile = PROFILES[name]
     except KeyError:
         raise ToolkitError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}") from None
+    if rounds < 0:
+        raise ToolkitError(f"--rounds must be positive, not {rounds}")
+    return replace(profile, rounds=rounds) if rounds else profile
