@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import paths, pipeline
+from . import paths, pipeline, system_deps
 from .arch import Arch, arch_suffix
 from .bench.profiles import Profile
 from .build import BuildOptions, build
@@ -38,6 +38,8 @@ def reproduce(
     """Run every step, resuming an interrupted run of the same label, architecture and profile."""
     arch = options.arch
     pipeline.check_benchmarkable(arch, allow_emulated)
+    # Preflight: every Debian package the steps need, in one apt-get, before anything runs.
+    system_deps.ensure_packages((*system_deps.BUILD_PACKAGES, *system_deps.BENCH_PACKAGES))
     state_file = _state_file(profile, label, arch)
     if state_file.is_file():
         out_dir = Path(read_json(state_file)["out_dir"])

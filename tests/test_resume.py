@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from ownbench import reproduce as reproduce_module
+from ownbench import system_deps
 from ownbench.arch import native_arch
-from ownbench.bench.profiles import OwnershipSizes, Profile
+from ownbench.bench.profiles import OwnershipSizes, Profile, get_profile
 from ownbench.bench.pyperformance_runner import raw_file, run_pyperformance
-from ownbench.build import Installed
+from ownbench.build import BuildOptions, Installed
+from ownbench.errors import ToolkitError
 from ownbench.variants import VARIANTS
+from ownbench.versions import get_release
 
 TWO = Profile("two", ("nbody", "unpack_sequence"), ("--debug-single-value",), 1, (1,), 1, 1, 1,
               OwnershipSizes(1, 10, 1.0, 2, (1,), 100))
@@ -33,3 +37,22 @@ def test_pyperformance_reruns_only_what_is_missing(tmp_path: Path) -> None:
     assert done.stat().st_mtime_ns == kept  # not run again
     assert redo.is_file()  # the missing piece was run
     assert (out / "pyperformance" / "stock.json").is_file()
+
+
+def test_reproduce_checks_every_package_before_step_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    asked: list[tuple[str, ...]] = []
+
+    def stop(packages: tuple[str, ...]) -> None:
+        asked.append(packages)
+        raise ToolkitError("preflight")
+
+    def no_fetch(*args: object) -> None:
+        raise AssertionError("step 1 ran before the preflight")
+
+    monkeypatch.setattr(system_deps, "ensure_packages", stop)
+    monkeypatch.setattr(reproduce_module.pipeline, "fetch_source", no_fetch)
+    monkeypatch.setenv("OWNBENCH_BUILD_DIR", str(tmp_path))
+    with pytest.raises(ToolkitError, match="preflight"):
+        reproduce_module.reproduce([VARIANTS["stock"]], get_release(), get_profile("quick"), "t",
+                                   BuildOptions(arch=native_arch()))
+    assert "valgrind" in asked[0] and "build-essential" in asked[0]
