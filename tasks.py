@@ -20,6 +20,7 @@ from ownbench.errors import ToolkitError
 from ownbench.report import write_report
 from ownbench.reproduce import reproduce as run_reproduce
 from ownbench.results import default_run_dir, latest_run_dir, write_json
+from ownbench.results_index import write_index
 from ownbench.sources import SourceOptions
 from ownbench.variants import get_variant, select_variants
 from ownbench.versions import DEFAULT_VERSION, get_release
@@ -128,11 +129,15 @@ def bench(c: Context, profile: str = "quick", variant: str = "all", out: str = "
         _fail(exc)
 
 
-@task(help={"out": "results directory to report on (default: the newest under results/)"})
-def report(c: Context, out: str = "") -> None:
+@task(help={"out": "results directory to report on (default: the newest under results/)",
+            "index": "also regenerate results/README.md, the index of every run"})
+def report(c: Context, out: str = "", index: bool = False) -> None:
     """Write report.md, plots and summary.json for a results directory."""
     try:
-        console.print(str(write_report(Path(out) if out else latest_run_dir())))
+        if out or not index:
+            console.print(str(write_report(Path(out) if out else latest_run_dir())))
+        if index:
+            console.print(str(write_index()))
     except ToolkitError as exc:
         _fail(exc)
 

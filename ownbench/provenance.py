@@ -22,7 +22,10 @@ def committed_series_digest() -> str | None:
 
     Uncommitted edits do not count: a run is evidence for the committed patches only.
     """
-    state = toolkit_state()
-    if state["commit"] is None or state["dirty"]:
+    try:
+        repo = git.Repo(paths.REPO_ROOT)
+        changed = any(repo.is_dirty(untracked_files=True, path=str(d.relative_to(paths.REPO_ROOT)))
+                      for d in (paths.PATCHES_DIR, paths.OVERLAY_DIR))
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         return None
-    return default_series().digest()
+    return None if changed else default_series().digest()

@@ -20,6 +20,7 @@ from ownbench.pipeline import record_run
 from ownbench.ratios import Ratio
 from ownbench.report import all_benchmarks_table, write_report
 from ownbench.results import write_json
+from ownbench.results_index import write_index
 from ownbench.variants import VARIANTS
 
 STATEMENTS = {"stock": ("sum(range(50))", "sorted(range(50))"), "ft": ("sum(range(2000))", "sorted(range(50))")}
@@ -142,3 +143,17 @@ def test_a_run_of_other_patches_is_flagged(results_dir: Path, monkeypatch: pytes
         write_report(results_dir).read_text()
     monkeypatch.setattr("ownbench.report.committed_series_digest", lambda: "a" * 64)
     assert "Warning: made from series" not in write_report(results_dir).read_text()
+
+
+def test_index_marks_runs_of_other_patches_superseded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, series in (("2026-12-01-old-x86_64-quick", "a" * 64), ("2026-12-02-new-x86_64-tsan", "b" * 64)):
+        run = {"date": name[:10], "label": name, "profile": "quick", "machine": {"cpu": "CPU", "cores": 2},
+               "manifests": {"owner" if "quick" in name else "owner-tsan": {"series": series}}}
+        write_json(tmp_path / name / "run.json", run)
+    write_json(tmp_path / "2026-12-01-old-x86_64-quick" / "summary.json",
+               {"pyperformance_geomean": {"owner_vs_ft": 0.97}})
+    monkeypatch.setattr("ownbench.results_index.committed_series_digest", lambda: "b" * 64)
+    text = write_index(tmp_path).read_text()
+    new_row, old_row = (line for line in text.splitlines() if line.startswith("| 2026-12"))
+    assert "2026-12-02-new" in new_row and "| current |" in new_row
+    assert "2026-12-01-old" in old_row and "| superseded | owner/ft 0.970 |" in old_row
