@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .bench.ownership import load_ownership, local_rates, pooled_latency, stats_by_case
+from .bench.ownership import contended_medians, load_ownership, local_rates, pooled_latency, stats_by_case
 from .markdown import ordered, table
 from .plots import lines
 
@@ -64,6 +64,23 @@ def local_table(runs: Runs, order: list[str], cores: int, out_dir: Path) -> tupl
     return text, summary
 
 
+def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
+    medians = {v: contended_medians(runs[v]) for v in order}
+    cases = list(medians[order[0]])
+    pair = "owner" in order and "ft" in order
+    rows = [[c, *(f"{medians[v][c] * 1e3:.1f}" if c in medians[v] else "-" for v in order),
+             *([f"{medians['owner'][c] / medians['ft'][c]:.2f}"] if pair else [])] for c in cases]
+    first = runs[order[0]][0]
+    text = "\n".join([
+        "### Contended workloads", "",
+        f"{first['threads']} threads share objects (`bench/ownership/contended.py`: a queue.Queue producer and "
+        "consumer, appends to one list, stores into one dict, reads of one dict and list with 1 % writes, "
+        "ThreadPoolExecutor.map); ms per case, median over rounds of the median of "
+        f"{first['repeats']} repeats" + ("; owner / ft is a time ratio, < 1 is faster." if pair else "."), "",
+        table(["case", *order, *(["owner / ft"] if pair else [])], rows)])
+    return text, {v: medians[v] for v in order}
+
+
 def counters_table(data: dict[str, Runs], order: list[str]) -> tuple[str, dict[str, Any]] | None:
     """Ownership counters (sys._ownership_stats) of the variants that have them, per benchmark and case."""
     found: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
@@ -101,6 +118,10 @@ def ownership_section(out_dir: Path, variants: list[str], cores: int,
     if "local_scaling" in data:
         runs = data["local_scaling"]
         text, summary["local_scaling"] = local_table(runs, ordered(list(runs), variants), cores, out_dir)
+        parts.append(text)
+    if "contended" in data:
+        runs = data["contended"]
+        text, summary["contended"] = contended_table(runs, ordered(list(runs), variants))
         parts.append(text)
     counters = counters_table(data, ordered(list({v for runs in data.values() for v in runs}), variants))
     if counters:

@@ -23,8 +23,8 @@ from ownbench.report import write_report
 from ownbench.results import read_json, write_json
 from ownbench.variants import VARIANTS
 
-TINY = replace(PROFILES["quick"], ownership=OwnershipSizes(2, 30, 10.0, 4, (1, 2), 2_000))
-SCRIPTS = ("steal_roundtrip", "take_detached", "local_scaling")
+TINY = replace(PROFILES["quick"], ownership=OwnershipSizes(2, 30, 10.0, 4, (1, 2), 2_000, 0.01, 1))
+SCRIPTS = ("steal_roundtrip", "take_detached", "local_scaling", "contended")
 STAND_IN_STATS = '''
 import sys
 sys._ownership_reset_stats = lambda: None
@@ -68,6 +68,17 @@ def test_local_scaling_always_has_one_thread_as_base() -> None:
     assert one["speedup"] == 1.0
     assert three["speedup"] == pytest.approx(three["mutations_per_s"] / one["mutations_per_s"])
     assert three["mutations_per_s"] == pytest.approx(3 * 1000 * 5 / three["seconds"])
+
+
+def test_contended_cases_run_and_check_their_results() -> None:
+    data = run_script("contended", "--threads", "2", "--repeats", "2", "--scale", "0.01")
+    assert set(data["cases"]) == {"queue_pingpong", "shared_list_append", "shared_dict_update", "read_mostly",
+                                  "threadpool_map"}
+    for case in data["cases"].values():
+        assert len(case["seconds"]) == 2 and case["median_s"] == statistics.median(case["seconds"]) > 0
+    bad = subprocess.run([sys.executable, str(SCRIPT_DIR / "contended.py"), "--cases", "nope"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode != 0 and "unknown case 'nope'" in bad.stderr
 
 
 @pytest.fixture
@@ -115,6 +126,10 @@ def test_report_tables_come_from_the_raw_runs(ownership_results: Path) -> None:
         rates = {t: statistics.median(run[t]["mutations_per_s"] for run in local) for t in ("1", "2")}
         assert summary["local_scaling"][variant]["speedup"]["2"] == pytest.approx(rates["2"] / rates["1"])
     assert "| threads | stock | ft |" in report and "\n| 2 | " in report
+    contended = {v: [read_json(raw_file(out, v, "contended", r))["cases"]["read_mostly"]["median_s"]
+                     for r in range(2)] for v in ("stock", "ft")}
+    cells = " | ".join(f"{statistics.median(contended[v]) * 1e3:.1f}" for v in ("stock", "ft"))
+    assert f"| read_mostly | {cells} |" in report
     assert (out / "ownership-scaling.png").stat().st_size > 1000
     assert "### Ownership counters" not in report  # this interpreter has no sys._ownership_stats
 
@@ -132,6 +147,7 @@ def test_counters_are_recorded_and_summed(tmp_path: Path, monkeypatch: pytest.Mo
     assert "| benchmark | case | variant | taken_detached | wait_ns_max |" in report  # "fast" stayed 0
     assert "| steal_roundtrip | - | owner | 4 | 7 |" in report  # two rounds summed, the maximum kept
     assert "| take_detached | sleep | owner | 4 | 7 |" in report and "| local_scaling | 2 | owner | 4 | 7 |" in report
+    assert "| contended | shared_list_append | owner | 4 | 7 |" in report
 
 
 def test_critical_sections_workload_is_counted_and_reported(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
-"""Ownership benchmarks (bench/ownership/*.py): steal round trip, take from a detached owner, local scaling."""
+"""Ownership benchmarks (bench/ownership/*.py): steal round trip, take from a detached owner, local scaling,
+contended workloads."""
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 from collections.abc import Callable
@@ -24,6 +26,8 @@ ARGUMENTS: dict[str, Callable[[OwnershipSizes], list[str]]] = {
     "take_detached": lambda s: ["--reps", str(s.takes)],
     "local_scaling": lambda s: ["--threads", ",".join(map(str, s.local_threads)),
                                 "--iterations", str(s.local_iterations)],
+    "contended": lambda s: ["--threads", str(os.cpu_count() or 1), "--repeats", str(s.contended_repeats),
+                            "--scale", str(s.contended_scale)],
 }
 """Script name (bench/ownership/<name>.py) -> its command-line arguments for a profile's sizes."""
 
@@ -105,9 +109,19 @@ def stats_by_case(runs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     The *_max counters keep their maximum instead."""
     totals: dict[str, dict[str, int]] = {}
     for r in runs:
-        cases = r.get("modes") or r.get("threads") or {"": r}
+        per_thread_count = r.get("threads") if isinstance(r.get("threads"), dict) else None
+        cases = r.get("modes") or r.get("cases") or per_thread_count or {"": r}
         for case, entry in cases.items():
             for key, value in (entry.get("ownership_stats") or {}).items():
                 sums = totals.setdefault(case, {})
                 sums[key] = max(sums.get(key, 0), value) if key.endswith("_max") else sums.get(key, 0) + value
     return totals
+
+
+def contended_medians(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Case -> median over rounds of each round's median seconds."""
+    by_case: dict[str, list[float]] = {}
+    for r in runs:
+        for case, entry in r["cases"].items():
+            by_case.setdefault(case, []).append(entry["median_s"])
+    return {case: statistics.median(values) for case, values in by_case.items()}

@@ -24,6 +24,9 @@ class OwnershipSizes:
     takes: int
     local_threads: tuple[int, ...]
     local_iterations: int
+    contended_scale: float = 0.5
+    """Multiplies the operation counts of bench/ownership/contended.py."""
+    contended_repeats: int = 3
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ PROFILES: dict[str, Profile] = {
     "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 1, (1, _cores()), 100, 5, 1,
                      OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 500_000)),
     "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 500, 7, 2,
-                    OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 2_000_000)),
+                    OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 2_000_000, 1.0, 5)),
 }
 
 

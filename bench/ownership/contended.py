@@ -1,0 +1,147 @@
+"""Contended workloads: threads that share objects, the case where owner must steal.
+
+Cases (each with --threads threads, started together at a barrier; wall time of the slowest):
+  queue_pingpong      a producer and a consumer pass items through one queue.Queue
+  shared_list_append  every thread appends to one list
+  shared_dict_update  every thread stores into one dict (its own keys)
+  read_mostly         every thread reads one dict and one list; thread 0 also writes 1 % of the time
+  threadpool_map      concurrent.futures.ThreadPoolExecutor.map over small tasks
+
+Prints JSON per case: seconds of each repeat, the median, and the ownership counters of all repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import queue
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from common import emit, with_ownership_stats
+
+
+def run_threads(threads: int, work: Callable[[int], None]) -> float:
+    """Seconds from the barrier to the end of the last of `threads` threads running work(index)."""
+    barrier = threading.Barrier(threads + 1)
+
+    def body(index: int) -> None:
+        barrier.wait()
+        work(index)
+
+    pool = [threading.Thread(target=body, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in pool:
+        t.join()
+    return time.perf_counter() - start
+
+
+def queue_pingpong(threads: int, ops: int) -> float:
+    items: queue.Queue[int | None] = queue.Queue(maxsize=64)
+
+    def work(index: int) -> None:
+        if index == 0:
+            for i in range(ops):
+                items.put(i)
+            items.put(None)
+        else:
+            while items.get() is not None:
+                pass
+
+    return run_threads(2, work)
+
+
+def shared_list_append(threads: int, ops: int) -> float:
+    shared: list[int] = []
+
+    def work(index: int) -> None:
+        append = shared.append
+        for i in range(ops):
+            append(i)
+
+    seconds = run_threads(threads, work)
+    assert len(shared) == threads * ops
+    return seconds
+
+
+def shared_dict_update(threads: int, ops: int) -> float:
+    shared: dict[tuple[int, int], int] = {}
+
+    def work(index: int) -> None:
+        for i in range(ops):
+            shared[index, i % 1000] = i
+
+    run = run_threads(threads, work)
+    assert len(shared) == threads * min(ops, 1000)
+    return run
+
+
+def read_mostly(threads: int, ops: int) -> float:
+    table = {i: i for i in range(100)}
+    row = list(range(100))
+
+    def work(index: int) -> None:
+        total = 0
+        for i in range(ops):
+            if index == 0 and i % 100 == 0:
+                table[i % 100] = i
+                row[i % 100] = i
+            else:
+                total += table[i % 100] + row[i % 100]
+
+    return run_threads(threads, work)
+
+
+def threadpool_map(threads: int, ops: int) -> float:
+    def task(x: int) -> int:
+        return x * 2
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+        start = time.perf_counter()
+        total = sum(pool.map(task, range(ops), chunksize=1))
+        seconds = time.perf_counter() - start
+    assert total == ops * (ops - 1)
+    return seconds
+
+
+CASES: dict[str, tuple[Callable[[int, int], float], int]] = {
+    "queue_pingpong": (queue_pingpong, 20_000),
+    "shared_list_append": (shared_list_append, 200_000),
+    "shared_dict_update": (shared_dict_update, 200_000),
+    "read_mostly": (read_mostly, 200_000),
+    "threadpool_map": (threadpool_map, 20_000),
+}
+"""Case name -> (function, operations per thread at --scale 1)."""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every case's operation count")
+    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated: " + ", ".join(CASES))
+    args = parser.parse_args()
+    results: dict[str, Any] = {}
+    for name in args.cases.split(","):
+        if name not in CASES:
+            parser.error(f"unknown case {name!r}; valid cases: {', '.join(CASES)}")
+        function, ops = CASES[name]
+        count = max(1, int(ops * args.scale))
+
+        def repeat(function: Callable[[int, int], float] = function, count: int = count) -> list[float]:
+            return [function(args.threads, count) for _ in range(args.repeats)]
+
+        seconds, stats = with_ownership_stats(repeat)
+        results[name] = {"ops": count, "seconds": seconds, "median_s": statistics.median(seconds),
+                         "ownership_stats": stats}
+    emit("contended", {"threads": args.threads, "repeats": args.repeats, "cases": results})
+
+
+if __name__ == "__main__":
+    main()
