@@ -18,7 +18,7 @@ from ownbench.variants import VARIANTS
 from ownbench.versions import get_release
 
 TWO = Profile("two", ("nbody", "unpack_sequence"), ("--debug-single-value",), 1, (1,), 1, 1, 1,
-              OwnershipSizes(1, 10, 1.0, 2, (1,), 100))
+              OwnershipSizes(1, 10, 1.0, 2, (1,), 100, 0.01, 1))
 
 
 @pytest.mark.integration
