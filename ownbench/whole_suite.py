@@ -25,7 +25,7 @@ BAD = ("failed", "env_changed", "timeout", "crashed", "interrupted")
 _PROGRESS = re.compile(r"\[\s*\d+/\d+(?:/\d+)?\] (test[\w.]*) (.+?)(?: -- .*)?$")
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 _CASE = re.compile(r"^(?:FAIL|ERROR): \S+")
-_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit)\b.*")
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit): .*")
 
 
 def outcome_of(text: str) -> str:
@@ -135,6 +135,10 @@ def load_records(out_dir: Path) -> dict[str, list[dict[str, Any]]]:
     records: dict[str, list[dict[str, Any]]] = {}
     for f in sorted((out_dir / "regrtest" / "whole").glob("*-round*.json")):
         rec = read_json(f)
+        log = f.with_suffix(".log")
+        if log.is_file():  # read again, so that a better parser applies to stored rounds too
+            reasons = parse_reasons(log.read_text(errors="replace").splitlines())
+            rec["reasons"] = {n: why for n, why in reasons.items() if rec["outcomes"].get(n) in BAD}
         records.setdefault(rec["variant"], []).append(rec)
     for recs in records.values():
         recs.sort(key=lambda r: int(r["round"]))
