@@ -17,17 +17,32 @@ def _latency_row(label: list[str], lat: dict[str, float]) -> list[str]:
     return [*label, f"{lat['n']:,}", f"{lat['median_ns']:,.0f}", f"{lat['p99_ns']:,.0f}"]
 
 
+def requests_per_handoff(runs: list[dict[str, Any]]) -> float | None:
+    """Steal requests posted per measured handoff, over all rounds (None without ownership counters)."""
+    stats = [r.get("ownership_stats") for r in runs]
+    if not all(stats):
+        return None
+    handoffs = sum(r["n"] for r in runs)
+    return sum(s.get("requests", 0) for s in stats if s) / handoffs if handoffs else None
+
+
 def steal_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
     lat = {v: pooled_latency(runs[v]) for v in order}
+    per = {v: requests_per_handoff(runs[v]) for v in order}
     first = runs[order[0]][0]
-    text = "\n".join([
+    rows = [[*_latency_row([v], lat[v]), f"{per[v]:.2f}" if per[v] is not None else "-"] for v in order]
+    lines = [
         "### Steal round trip", "",
         "Two running threads pass one list back and forth (each spins on the other's turn counter, then mutates "
         "the list); ns from the passer's timestamp to the end of the receiver's first mutation, all rounds pooled. "
         f"Up to {first['handoffs']:,} handoffs or {first['seconds']} s per run (with a GIL a handoff waits for the "
-        "switch interval).", "",
-        table(["variant", "handoffs", "median ns", "p99 ns"], [_latency_row([v], lat[v]) for v in order])])
-    return text, lat
+        "switch interval). Requests per handoff counts the steal requests the run posted (owner only): more than "
+        "one means other objects (the turn counters) moved too.", "",
+        table(["variant", "handoffs", "median ns", "p99 ns", "requests per handoff"], rows)]
+    if "owner" in lat and "ft" in lat:
+        lines += ["", f"owner / ft: median {lat['owner']['median_ns'] / lat['ft']['median_ns']:.2f}, "
+                      f"p99 {lat['owner']['p99_ns'] / lat['ft']['p99_ns']:.2f} (latency ratios, < 1 is faster)."]
+    return "\n".join(lines), {**{v: lat[v] for v in order}, "requests_per_handoff": per}
 
 
 def take_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:

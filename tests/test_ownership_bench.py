@@ -170,3 +170,11 @@ def test_a_take_after_the_owner_woke_is_counted_late() -> None:
                            "--warmup", "0", "--sleep-us", "1", "--settle-us", "2000"],
                           capture_output=True, text=True, check=False)
     assert late.returncode != 0 and "sleep: only 0 usable repetitions (4 late)" in late.stderr
+
+
+def test_requests_per_handoff_pools_the_rounds() -> None:
+    from ownbench.ownership_report import requests_per_handoff
+
+    runs = [{"n": 10, "ownership_stats": {"requests": 25}}, {"n": 10, "ownership_stats": {"requests": 5}}]
+    assert requests_per_handoff(runs) == 1.5
+    assert requests_per_handoff([{"n": 10, "ownership_stats": None}]) is None
