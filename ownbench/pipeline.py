@@ -92,8 +92,8 @@ def test_variants(
 
 
 def whole_suite_variants(variants: list[Variant], release: Release, out_dir: Path, label: str, rounds: int) -> bool:
-    """CPython's whole regrtest on each variant, `rounds` times, interleaved; True if no variant has a file that
-    is bad on it and on no other variant."""
+    """CPython's whole regrtest on each variant, `rounds` times, interleaved; False if some file is bad on one
+    variant without being bad on every other one."""
     installed = installed_variants(variants, release, native_arch())
     record_run(out_dir, label, "tests", installed)
     run_whole_suite(installed, out_dir, rounds)

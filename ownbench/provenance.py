@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import git
 
 from . import paths
 from .worktree import default_series
 
 
+def _repo() -> git.Repo | None:
+    """The toolkit's own checkout, or None outside git."""
+    try:
+        return git.Repo(paths.REPO_ROOT)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+
+
 def toolkit_state() -> dict[str, object]:
     """The toolkit checkout's HEAD commit and whether tracked files differ from it (None outside git)."""
-    try:
-        repo = git.Repo(paths.REPO_ROOT)
-        return {"commit": repo.head.commit.hexsha, "dirty": repo.is_dirty(untracked_files=False)}
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+    repo = _repo()
+    if repo is None or not repo.head.is_valid():
         return {"commit": None, "dirty": None}
+    return {"commit": repo.head.commit.hexsha, "dirty": repo.is_dirty(untracked_files=False)}
 
 
 def committed_series_digest() -> str | None:
@@ -22,10 +31,17 @@ def committed_series_digest() -> str | None:
 
     Uncommitted edits do not count: a run is evidence for the committed patches only.
     """
-    try:
-        repo = git.Repo(paths.REPO_ROOT)
-        changed = any(repo.is_dirty(untracked_files=True, path=str(d.relative_to(paths.REPO_ROOT)))
-                      for d in (paths.PATCHES_DIR, paths.OVERLAY_DIR))
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+    repo = _repo()
+    if repo is None:
         return None
+    changed = any(repo.is_dirty(untracked_files=True, path=str(d.relative_to(paths.REPO_ROOT)))
+                  for d in (paths.PATCHES_DIR, paths.OVERLAY_DIR))
     return None if changed else default_series().digest()
+
+
+def owner_series(run: dict[str, Any]) -> str:
+    """The series digest of a run's owner build (its ThreadSanitizer build in a TSan run), or ""."""
+    for name, manifest in run.get("manifests", {}).items():
+        if name.split("-")[0] == "owner":
+            return str(manifest.get("series", ""))
+    return ""

@@ -16,7 +16,7 @@ from .errors import ToolkitError
 from .markdown import ordered, table
 from .ownership_report import ownership_section
 from .plots import grouped_bars, ratio_points
-from .provenance import committed_series_digest
+from .provenance import committed_series_digest, owner_series
 from .ratios import Ratio, benchmark_ratios, geomean_ratio
 from .results import read_json, write_json
 from .whole_suite import BAD, comparison_markdown, load_records
@@ -130,7 +130,7 @@ class ReportWriter:
 
     def series_warning(self) -> list[str]:
         """A warning line when the owner build ran other patches than those committed in this checkout."""
-        ran = self.run["manifests"].get("owner", {}).get("series")
+        ran = owner_series(self.run)
         current = committed_series_digest()
         if not ran or current is None or ran == current:
             return []

@@ -7,16 +7,8 @@ from typing import Any
 
 from . import paths
 from .markdown import table
-from .provenance import committed_series_digest
+from .provenance import committed_series_digest, owner_series
 from .results import read_json
-
-
-def _owner_series(run: dict[str, Any]) -> str:
-    """The series digest of the run's owner build (its ThreadSanitizer build in a TSan run)."""
-    for name, manifest in run.get("manifests", {}).items():
-        if name.split("-")[0] == "owner":
-            return str(manifest.get("series", ""))
-    return ""
 
 
 def _headline(summary: dict[str, Any]) -> str:
@@ -41,7 +33,7 @@ def index_rows(results_dir: Path, current: str | None) -> list[list[str]]:
         run = read_json(run_file)
         summary_file = run_file.parent / "summary.json"
         summary = read_json(summary_file) if summary_file.is_file() else {}
-        series = _owner_series(run)
+        series = owner_series(run)
         if not series:
             status = "no owner build"
         elif current is None:

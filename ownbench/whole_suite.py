@@ -74,6 +74,11 @@ def parse_reasons(log: Iterable[str], limit: int = 3) -> dict[str, list[str]]:
     return reasons
 
 
+def bad_file_reasons(lines: list[str], outcomes: dict[str, str]) -> dict[str, list[str]]:
+    """The reasons parse_reasons() finds, for the files whose outcome counts against the variant."""
+    return {name: why for name, why in parse_reasons(lines).items() if outcomes.get(name) in BAD}
+
+
 def record_path(out_dir: Path, variant: str, round_no: int) -> Path:
     return out_dir / "regrtest" / "whole" / f"{variant}-round{round_no}.json"
 
@@ -102,11 +107,10 @@ def run_round(installed: Installed, out_dir: Path, round_no: int, jobs: int = 2)
     partial.replace(log)
     lines = log.read_text(errors="replace").splitlines()
     outcomes = parse_outcomes(lines)
-    reasons = {name: why for name, why in parse_reasons(lines).items() if outcomes.get(name) in BAD}
     record = {"variant": installed.variant.name, "round": round_no, "build_key": build_key,
               "series": installed.manifest.get("series"), "exit_code": exit_code,
               "wall_s": round(time.monotonic() - start, 1), "command": command, "outcomes": outcomes,
-              "reasons": reasons}
+              "reasons": bad_file_reasons(lines, outcomes)}
     write_json(out, record)
     bad = sorted(f"{name} ({o})" for name, o in outcomes.items() if o in BAD)
     note(f"{installed.name} round {round_no}: {len(outcomes)} files, "
@@ -137,8 +141,7 @@ def load_records(out_dir: Path) -> dict[str, list[dict[str, Any]]]:
         rec = read_json(f)
         log = f.with_suffix(".log")
         if log.is_file():  # read again, so that a better parser applies to stored rounds too
-            reasons = parse_reasons(log.read_text(errors="replace").splitlines())
-            rec["reasons"] = {n: why for n, why in reasons.items() if rec["outcomes"].get(n) in BAD}
+            rec["reasons"] = bad_file_reasons(log.read_text(errors="replace").splitlines(), rec["outcomes"])
         records.setdefault(rec["variant"], []).append(rec)
     for recs in records.values():
         recs.sort(key=lambda r: int(r["round"]))
