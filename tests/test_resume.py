@@ -12,6 +12,7 @@ from ownbench import system_deps
 from ownbench.arch import native_arch
 from ownbench.bench.profiles import OwnershipSizes, Profile, get_profile
 from ownbench.bench.pyperformance_runner import raw_file, run_pyperformance
+from ownbench.bench.raw_records import claim_dir, recorded_key
 from ownbench.build import BuildOptions, Installed
 from ownbench.errors import ToolkitError
 from ownbench.variants import VARIANTS
@@ -56,3 +57,26 @@ def test_reproduce_checks_every_package_before_step_one(monkeypatch: pytest.Monk
         reproduce_module.reproduce([VARIANTS["stock"]], get_release(), get_profile("quick"), "t",
                                    BuildOptions(arch=native_arch()))
     assert "valgrind" in asked[0] and "build-essential" in asked[0]
+
+
+def test_records_of_another_build_are_moved_aside_not_reused(tmp_path: Path) -> None:
+    variant_dir = tmp_path / "raw" / "ownership" / "owner"
+    claim_dir(variant_dir, "key-one")
+    (variant_dir / "steal_roundtrip.r0.json").write_text("{}")
+    claim_dir(variant_dir, "key-one")  # same build: kept
+    assert (variant_dir / "steal_roundtrip.r0.json").is_file()
+    claim_dir(variant_dir, "key-two")  # rebuilt: the old record must not be resumed
+    assert not (variant_dir / "steal_roundtrip.r0.json").exists()
+    assert recorded_key(variant_dir) == "key-two"
+    aside = tmp_path / "raw" / "ownership.stale" / "owner-key-one"
+    assert (aside / "steal_roundtrip.r0.json").is_file()  # moved, never deleted
+    assert sorted((tmp_path / "raw" / "ownership").glob("*/*.r*.json")) == []
+
+
+def test_unstamped_records_count_as_another_build(tmp_path: Path) -> None:
+    variant_dir = tmp_path / "raw" / "pyperformance" / "ft"
+    variant_dir.mkdir(parents=True)
+    (variant_dir / "nbody.r0.json").write_text("{}")
+    claim_dir(variant_dir, "key")
+    assert list(variant_dir.glob("*.json")) == []
+    assert (tmp_path / "raw" / "pyperformance.stale" / "ft-unrecorded" / "nbody.r0.json").is_file()

@@ -17,6 +17,7 @@ from ..console import note, step
 from ..results import read_json, write_json
 from .interleave import rotated
 from .profiles import OwnershipSizes, Profile
+from .raw_records import build_key_of, claim_dir
 
 SCRIPT_DIR = paths.BENCH_DIR / "ownership"
 TIMEOUT_S = 300
@@ -55,6 +56,8 @@ def run_ownership(installed: list[Installed], profile: Profile, out_dir: Path) -
     sizes = profile.ownership
     step(f"Ownership benchmarks: {sizes.rounds} rounds of {', '.join(ARGUMENTS)}")
     failures = []
+    for inst in installed:
+        claim_dir(raw_file(out_dir, inst.variant.name, "-", 0).parent, build_key_of(inst.manifest))
     for round_no in range(sizes.rounds):
         for index, name in enumerate(ARGUMENTS):
             for inst in rotated(installed, round_no + index):
@@ -67,7 +70,8 @@ def run_ownership(installed: list[Installed], profile: Profile, out_dir: Path) -
                     failures.append(f"{name} on {inst.variant.name} (round {round_no + 1})")
                     note(f"[red]{failures[-1]} failed[/] (see {out_dir / 'logs' / 'ownership.log'})")
                     continue
-                write_json(target, {"variant": inst.variant.name, "round": round_no, **data})
+                write_json(target, {"variant": inst.variant.name, "round": round_no,
+                                    "build_key": build_key_of(inst.manifest), **data})
     return failures
 
 

@@ -15,6 +15,7 @@ from ..errors import ToolkitError
 from ..process import run_logged
 from .interleave import rotated
 from .profiles import Profile
+from .raw_records import build_key_of, claim_dir
 
 
 def _pyperformance(*args: str) -> list[str]:
@@ -45,6 +46,8 @@ def run_pyperformance(installed: list[Installed], profile: Profile, out_dir: Pat
     log = out_dir / "logs" / "pyperformance.log"
     failures: dict[str, list[str]] = {i.variant.name: [] for i in installed}
     total = profile.rounds * len(names) * len(installed)
+    for inst in installed:
+        claim_dir(raw_dir / inst.variant.name, build_key_of(inst.manifest))
     done = 0
     for round_no in range(profile.rounds):
         step(f"pyperformance round {round_no + 1}/{profile.rounds} ({len(names)} benchmarks)")
