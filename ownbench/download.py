@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -43,15 +44,18 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_hashing(src: BinaryIO, dest: BinaryIO, total: int | None, label: str) -> str:
+def _copy_hashing(src: BinaryIO, dest: BinaryIO, total: int | None, label: str) -> tuple[str, int]:
+    """Copy src to dest; return the SHA-256 and the number of bytes copied."""
     digest = hashlib.sha256()
+    size = 0
     with download_progress() as progress:
         task = progress.add_task(label, total=total)
         for chunk in iter(lambda: src.read(CHUNK), b""):
             digest.update(chunk)
             dest.write(chunk)
+            size += len(chunk)
             progress.advance(task, len(chunk))
-    return digest.hexdigest()
+    return digest.hexdigest(), size
 
 
 def _store(dest: Path, origin: str, expected_sha256: str, fill: Callable[[BinaryIO], str]) -> None:
@@ -75,12 +79,19 @@ def download_verified(url: str, dest: Path, expected_sha256: str) -> None:
         try:
             with urllib.request.urlopen(url, timeout=CONNECT_TIMEOUT_S) as response:
                 length = response.headers.get("Content-Length")
-                return _copy_hashing(response, out, int(length) if length else None, Path(url).name)
+                expected = int(length) if length else None
+                digest, size = _copy_hashing(response, out, expected, Path(url).name)
+        except http.client.IncompleteRead as exc:
+            raise DownloadFailed(f"truncated download from {url}: the connection closed early") from exc
         except urllib.error.HTTPError as exc:
             raise DownloadFailed(f"HTTP {exc.code} from {url}") from exc
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise DownloadFailed(f"cannot reach {url}: {reason}") from exc
+        if expected is not None and size != expected:
+            # A cut connection, not a bad file: the next source may do better.
+            raise DownloadFailed(f"truncated download from {url}: {size} of {expected} bytes")
+        return digest
 
     _store(dest, url, expected_sha256, fill)
 
@@ -90,7 +101,7 @@ def copy_verified(src: Path, dest: Path, expected_sha256: str) -> None:
 
     def fill(out: BinaryIO) -> str:
         with src.open("rb") as f:
-            return _copy_hashing(f, out, src.stat().st_size, src.name)
+            return _copy_hashing(f, out, src.stat().st_size, src.name)[0]
 
     _store(dest, str(src), expected_sha256, fill)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,36 @@ def test_versions_table() -> None:
     assert all(len(r.sha256) == 64 and len(r.git_commit) == 40 for r in RELEASES.values())
     with pytest.raises(ToolkitError, match="known versions: 3.14.7"):
         get_release("3.14.99")
+
+
+class _CutShort(http.server.BaseHTTPRequestHandler):
+    """Promises a megabyte, sends ten bytes, hangs up."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(1 << 20))
+        self.end_headers()
+        self.wfile.write(b"0123456789")
+        self.close_connection = True
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_truncated_download_falls_through_to_the_next_source(
+    tiny_source: TinySource, http_root: tuple[Path, str]
+) -> None:
+    www, url = http_root
+    (www / "9.9.9").mkdir()
+    shutil.copy(tiny_source.tarball, www / "9.9.9" / "Python-9.9.9.tar.xz")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutShort)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        cut = f"http://127.0.0.1:{server.server_address[1]}"
+        archive = fetch(tiny_source.release, paths.cache_dir(), [PythonOrg(cut), PythonOrg(url)])
+    finally:
+        server.shutdown()
+    assert "truncated download" in archive.skipped[0]
+    assert archive.origin == f"{url}/9.9.9/Python-9.9.9.tar.xz"
+    assert archive.path.read_bytes() == tiny_source.tarball.read_bytes()
