@@ -16,12 +16,20 @@ from .arch import Arch, ensure_cross_environment, native_arch
 from .console import note, step
 from .errors import ToolkitError
 from .process import run_logged
+from .results import write_json
 from .sources import SourceArchive
 from .variants import COMMON_CONFIGURE_FLAGS, PGO_FLAGS, Variant
 from .versions import Release
 from .worktree import WorkTree, series_for, work_tree
 
 MANIFEST_NAME = "ownbench-manifest.json"
+
+RECIPE_VERSION = 2
+"""Bump when the way a variant is configured, built or installed changes: every build key changes with it."""
+
+CONFIGURE_ENV = ("CC", "CXX", "CPP", "CFLAGS", "CPPFLAGS", "CXXFLAGS", "LDFLAGS", "LIBS", "OPT",
+                 "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "CONFIG_SITE", "PROFILE_TASK")
+"""Environment variables that configure or make read; the user's values reach the build."""
 
 
 @dataclass(frozen=True)
@@ -115,8 +123,15 @@ def _tree_state(tree: WorkTree) -> str:
     return h.hexdigest()
 
 
-def _build_key(flags: list[str], tree: WorkTree, compiler: str) -> str:
-    return hashlib.sha256(json.dumps([flags, _tree_state(tree), compiler]).encode()).hexdigest()
+def build_environment(env: dict[str, str]) -> dict[str, str]:
+    """What of the environment reaches configure: the user's CONFIGURE_ENV values, then the toolkit's `env`."""
+    return {**{k: os.environ[k] for k in CONFIGURE_ENV if k in os.environ}, **env}
+
+
+def _build_key(flags: list[str], tree: WorkTree, compiler: str, env: dict[str, str]) -> str:
+    """Digest of every input of a build: recipe, configure flags, sources and patches, compiler, environment."""
+    inputs = [RECIPE_VERSION, flags, _tree_state(tree), compiler, sorted(build_environment(env).items())]
+    return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
 
 
 def _check_interpreter(python: Path, variant: Variant, tsan_build: bool, env: dict[str, str]) -> dict[str, object]:
@@ -173,7 +188,7 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         flags += cross_flags(arch, build_python)
         env.update(cross_env(arch))
     compiler = compiler_version(env["CC"].split()[-1])
-    key = _build_key(flags, tree, compiler)
+    key = _build_key(flags, tree, compiler, env)
     python = interpreter_path(variant, release, arch, options.tsan)
     manifest_file = manifest_path(variant, release, arch, options.tsan)
     if manifest_file.is_file() and python.exists() and json.loads(manifest_file.read_text()).get("build_key") == key:
@@ -192,7 +207,7 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
             shutil.rmtree(obj)
         obj.mkdir(parents=True)
         run_logged(configure_cmd, log, cwd=obj, env=env, title=f"{variant.name}: configure")
-        configured.write_text(json.dumps(configure_cmd))
+        write_json(configured, configure_cmd)
     run_logged([*make, f"-j{options.jobs}"], log, cwd=obj, env=env, title=f"{variant.name}: make -j{options.jobs}")
     if prefix.exists():
         shutil.rmtree(prefix)
@@ -203,6 +218,8 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         "cpython": release.version,
         "configure_flags": flags,
         "compiler": compiler,
+        "environment": build_environment(env),
+        "recipe": RECIPE_VERSION,
         "arch": arch.machine,
         "emulated": not arch.native,
         "tsan": options.tsan,
@@ -215,7 +232,7 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         "interpreter": str(python),
         **facts,
     }
-    manifest_file.write_text(json.dumps(manifest, indent=2) + "\n")
+    write_json(manifest_file, manifest)
     gil = "on" if facts["gil_enabled"] else "off"
     note(f"[green]{variant.name} ({arch.debian}{', TSan' if options.tsan else ''}):[/] {facts['version']} (GIL {gil})")
     return Installed(variant, arch, prefix, python, manifest, options.tsan)
