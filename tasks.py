@@ -18,6 +18,7 @@ from ownbench.build import BuildOptions, load_installed
 from ownbench.console import console
 from ownbench.container import docker_check as run_docker_check
 from ownbench.errors import ToolkitError
+from ownbench.pool import pool as pool_runs
 from ownbench.report import write_report
 from ownbench.reproduce import reproduce as run_reproduce
 from ownbench.results import default_run_dir, latest_run_dir, write_json
@@ -130,12 +131,18 @@ def bench(c: Context, profile: str = "quick", variant: str = "all", out: str = "
         _fail(exc)
 
 
-@task(help={"out": "results directory to report on (default: the newest under results/)",
-            "index": "also regenerate results/README.md, the index of every run"})
-def report(c: Context, out: str = "", index: bool = False) -> None:
-    """Write report.md, plots and summary.json for a results directory."""
+@task(help={"out": "results directory to report on (default: the newest under results/); with --pool, the new "
+                   "directory of the pooled run",
+            "index": "also regenerate results/README.md, the index of every run",
+            "pool": "comma-separated results directories of the same builds: report on all their rounds together"})
+def report(c: Context, out: str = "", index: bool = False, pool: str = "") -> None:
+    """Write report.md, plots and summary.json for a results directory (or for several runs pooled)."""
     try:
-        if out or not index:
+        if pool:
+            runs = [Path(p) for p in pool.split(",") if p]
+            dest = Path(out) if out else runs[0].with_name(runs[0].name + "-pooled")
+            console.print(str(write_report(pool_runs(runs, dest))))
+        elif out or not index:
             console.print(str(write_report(Path(out) if out else latest_run_dir())))
         if index:
             console.print(str(write_index()))
