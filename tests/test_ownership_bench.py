@@ -56,6 +56,8 @@ def test_take_detached_counts_usable_and_late_repetitions() -> None:
     assert set(data["modes"]) == {"sleep", "lock"}
     for mode in data["modes"].values():
         assert mode["n"] + mode["late"] == 6 and len(mode["samples_ns"]) == mode["n"]
+    # A lock-blocked owner cannot wake before it is released: no repetition of that mode is late.
+    assert data["modes"]["lock"]["late"] == 0 and data["modes"]["lock"]["n"] == 6
     bad = subprocess.run([sys.executable, str(SCRIPT_DIR / "take_detached.py"), "--modes", "nap"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode != 0 and "unknown mode 'nap'" in bad.stderr
