@@ -12,9 +12,10 @@ from matplotlib.figure import Figure  # noqa: E402
 
 
 def grouped_bars(
-    groups: list[str], series: dict[str, list[float]], *, title: str, ylabel: str, reference: float | None, out: Path
+    groups: list[str], series: dict[str, list[float]], *, title: str, ylabel: str, reference: float | None, out: Path,
+    log: bool = False,
 ) -> Path:
-    """One bar per series in each group, with an optional horizontal reference line."""
+    """One bar per series in each group, with an optional horizontal reference line (and a log y axis)."""
     fig, ax = plt.subplots(figsize=(min(14.0, max(6.0, 0.3 * len(groups) * max(1, len(series)))), 4.5))
     width = 0.8 / max(1, len(series))
     for k, (name, values) in enumerate(series.items()):
@@ -23,6 +24,8 @@ def grouped_bars(
         ax.axhline(reference, color="grey", linewidth=0.8, linestyle="--")
     ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(groups))])
     ax.set_xticklabels(groups, rotation=45, ha="right")
+    if log:
+        ax.set_yscale("log")
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyperf
 
 from .bench.callgrind import load_callgrind
-from .bench.scaling import load_scaling
+from .bench.scaling import load_scaling, rates
 from .console import step
 from .errors import ToolkitError
 from .markdown import ordered, table
@@ -202,13 +202,24 @@ class ReportWriter:
                             title=f"ftscalingbench speedup at {top} threads (ideal = {top})",
                             ylabel="speedup", reference=float(top), out=self.out_dir / "scaling.png")
         first = data[order[0]]
+        rate = {v: rates(data[v]["timings_ms"]) for v in order}
+        rate_rows = [[n, *(f"{rate[v][n][t]:,.1f}" for v in order for t in ("1", top))] for n in names]
+        rate_plot = grouped_bars(names, {v: [rate[v][n][top] for n in names] for v in order},
+                                 title=f"ftscalingbench throughput at {top} threads (higher is better)",
+                                 ylabel="runs of the work per second (log)", reference=None,
+                                 out=self.out_dir / "scaling-rates.png", log=True)
         self.sections.append("\n".join([
             "## Thread scaling (Tools/ftscalingbench)", "",
             f"Speedup = threads x median(time at 1 thread) / median(time at {top} threads), each thread doing the "
             f"full work; scale {first['scale']}, {first['repeats']} repeats, variants interleaved.", "",
-            table(["benchmark", *order], rows), "", f"![scaling]({plot.name})"]))
+            table(["benchmark", *order], rows), "", f"![scaling]({plot.name})", "",
+            "Absolute throughput: runs of a benchmark's whole work per second, all threads together "
+            "(threads / median time; higher is better). A variant can scale well from a slow start.", "",
+            table(["benchmark", *(f"{v} @{t}" for v in order for t in ("1", top))], rate_rows), "",
+            f"![throughput]({rate_plot.name})"]))
         self.summary["scaling"] = {"threads": int(top), "geomean_speedup": geo,
-                                   "speedup": {v: {n: speed[v][n][top] for n in names} for v in order}}
+                                   "speedup": {v: {n: speed[v][n][top] for n in names} for v in order},
+                                   "rate_per_s": {v: {n: rate[v][n] for n in names} for v in order}}
 
     def instructions(self) -> None:
         data = load_callgrind(self.out_dir)

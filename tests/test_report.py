@@ -17,6 +17,7 @@ from ownbench import system_deps
 from ownbench.arch import native_arch
 from ownbench.bench.callgrind import count_instructions, workloads
 from ownbench.bench.pyperformance_runner import merge_rounds
+from ownbench.bench.scaling import speedups
 from ownbench.build import Installed
 from ownbench.pipeline import record_run
 from ownbench.ratios import Ratio
@@ -162,3 +163,18 @@ def test_index_marks_runs_of_other_patches_superseded(tmp_path: Path, monkeypatc
     new_row, old_row = (line for line in text.splitlines() if line.startswith("| 2026-12"))
     assert "2026-12-02-new" in new_row and "| current |" in new_row
     assert "2026-12-01-old" in old_row and "| superseded | owner/ft 0.970 |" in old_row
+
+
+def test_scaling_shows_absolute_throughput_as_well_as_speedup(results_dir: Path) -> None:
+    # stock: 100 ms at 1 thread, 200 ms for 2 threads' work (no scaling); ft: 400 ms at 1 and at 2 (perfect).
+    timings = {"stock": {"1": [100.0, 100.0], "2": [200.0]}, "ft": {"1": [400.0], "2": [400.0, 400.0]}}
+    for variant, by_threads in timings.items():
+        data = {"variant": variant, "threads": [1, 2], "scale": 1, "repeats": 1,
+                "timings_ms": {"work": by_threads}, "speedup": speedups({"work": by_threads})}
+        write_json(results_dir / "scaling" / f"{variant}.json", data)
+    report = write_report(results_dir).read_text()
+    assert "| work | 1.00 | 2.00 |" in report  # speedups: stock does not scale, ft does
+    assert "| work | 10.0 | 10.0 | 2.5 | 5.0 |" in report  # runs per second: stock is still faster at 2 threads
+    assert (results_dir / "scaling-rates.png").stat().st_size > 1000
+    rate = json.loads((results_dir / "summary.json").read_text())["scaling"]["rate_per_s"]
+    assert rate["ft"]["work"]["2"] == pytest.approx(5.0)

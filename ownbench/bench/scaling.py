@@ -49,6 +49,12 @@ def speedups(timings: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, 
     return result
 
 
+def rates(timings: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
+    """Per benchmark and thread count: runs of the whole work per second, all threads together (threads / tN)."""
+    return {name: {t: int(t) * 1000.0 / statistics.median(v) for t, v in by_threads.items()}
+            for name, by_threads in timings.items()}
+
+
 def run_scaling(installed: list[Installed], profile: Profile, out_dir: Path) -> None:
     """Repeat every thread count for every variant, interleaved; one JSON per variant."""
     step(f"Scaling (ftscalingbench) at {', '.join(map(str, profile.scaling_threads))} threads")
