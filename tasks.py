@@ -71,7 +71,8 @@ def _build_options(jobs: int, arch: str, pgo: bool = False, tsan: bool = False) 
 
 
 @task(help={"variant": "stock, ft, owner or all (comma-separated)", "jobs": "parallel make jobs",
-            "pgo": "profile-guided optimization (--enable-optimizations)", "arch": ARCH_HELP,
+            "pgo": "profile-guided and link-time optimization (--enable-optimizations --with-lto), into obj-pgo/ and "
+                   "install-pgo/", "arch": ARCH_HELP,
             "tsan": "ThreadSanitizer build (--with-thread-sanitizer) into install-tsan/; ft and owner only"})
 def build(c: Context, variant: str = "all", jobs: int = 0, pgo: bool = False, arch: str = "native",
           tsan: bool = False) -> None:
@@ -117,15 +118,17 @@ def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", lab
 @task(help={"profile": "quick or full", "variant": "variants to compare (comma-separated, or all)",
             "out": "results directory (default: results/<date>-<label>-<arch>-<profile>)", "label": "results label",
             "arch": ARCH_HELP, "allow_emulated": "benchmark a foreign architecture under qemu anyway",
-            "rounds": "pyperformance rounds, variants interleaved in each (default: the profile's)"})
+            "rounds": "pyperformance rounds, variants interleaved in each (default: the profile's)",
+            "pgo": "benchmark the PGO+LTO builds (./toolkit build --pgo)"})
 def bench(c: Context, profile: str = "quick", variant: str = "all", out: str = "", label: str = "local",
-          arch: str = "native", allow_emulated: bool = False, rounds: int = 0) -> None:
+          arch: str = "native", allow_emulated: bool = False, rounds: int = 0, pgo: bool = False) -> None:
     """Run pyperformance, ftscalingbench scaling, the ownership benchmarks and callgrind counts on built variants."""
     try:
         prof = get_profile(profile, rounds)
         target = get_arch(arch)
         out_dir = Path(out) if out else default_run_dir(label, prof.name, target.machine)
-        pipeline.run_benchmarks(select_variants(variant), get_release(), prof, out_dir, label, target, allow_emulated)
+        pipeline.run_benchmarks(select_variants(variant), get_release(), prof, out_dir, label, target, allow_emulated,
+                                pgo)
         console.print(str(out_dir))
     except ToolkitError as exc:
         _fail(exc)
@@ -153,13 +156,15 @@ def report(c: Context, out: str = "", index: bool = False, pool: str = "") -> No
 @task(help={"profile": "quick or full", "variant": "variants (default all)", "label": "results label",
             "jobs": "parallel make jobs", "arch": ARCH_HELP,
             "allow_emulated": "benchmark a foreign architecture under qemu anyway",
-            "rounds": "pyperformance rounds, variants interleaved in each (default: the profile's)"})
+            "rounds": "pyperformance rounds, variants interleaved in each (default: the profile's)",
+            "pgo": "build every variant with --enable-optimizations --with-lto (in obj-pgo/, install-pgo/) and "
+                   "benchmark those builds; label <label>-pgo"})
 def reproduce(c: Context, profile: str = "quick", variant: str = "all", label: str = "local", jobs: int = 0,
-              arch: str = "native", allow_emulated: bool = False, rounds: int = 0) -> None:
+              arch: str = "native", allow_emulated: bool = False, rounds: int = 0, pgo: bool = False) -> None:
     """Fetch, patch, build, smoke-test, benchmark and report, resuming an interrupted run."""
     try:
         path = run_reproduce(select_variants(variant), get_release(), get_profile(profile, rounds), label,
-                             _build_options(jobs, arch), allow_emulated)
+                             _build_options(jobs, arch, pgo), allow_emulated)
         console.print(f"[bold green]report:[/] {path}")
     except ToolkitError as exc:
         _fail(exc)

@@ -51,38 +51,43 @@ class Installed:
     python: Path
     manifest: dict[str, object]
     tsan: bool = False
+    pgo: bool = False
 
     @property
     def name(self) -> str:
-        """The variant's name with its build's suffix ('owner', 'owner-tsan', 'owner-aarch64')."""
-        return f"{self.variant.name}{tsan.build_suffix(self.arch, self.tsan)}"
+        """The variant's name with its build's suffix ('owner', 'owner-tsan', 'owner-pgo', 'owner-aarch64')."""
+        return f"{self.variant.name}{tsan.build_suffix(self.arch, self.tsan, self.pgo)}"
 
 
-def _install_prefix(variant: Variant, arch: Arch, tsan_build: bool = False) -> Path:
-    return paths.build_root() / variant.name / f"install{tsan.build_suffix(arch, tsan_build)}"
+def _install_prefix(variant: Variant, arch: Arch, tsan_build: bool = False, pgo: bool = False) -> Path:
+    """install/, install-tsan/, install-pgo/ ...: PGO and TSan builds never share a prefix with a plain one."""
+    return paths.build_root() / variant.name / f"install{tsan.build_suffix(arch, tsan_build, pgo)}"
 
 
-def interpreter_path(variant: Variant, release: Release, arch: Arch, tsan_build: bool = False) -> Path:
-    return _install_prefix(variant, arch, tsan_build) / "bin" / f"python{release.series}{variant.abiflags}"
+def interpreter_path(variant: Variant, release: Release, arch: Arch, tsan_build: bool = False,
+                     pgo: bool = False) -> Path:
+    return _install_prefix(variant, arch, tsan_build, pgo) / "bin" / f"python{release.series}{variant.abiflags}"
 
 
-def manifest_path(variant: Variant, release: Release, arch: Arch, tsan_build: bool = False) -> Path:
-    return interpreter_path(variant, release, arch, tsan_build).parent / MANIFEST_NAME
+def manifest_path(variant: Variant, release: Release, arch: Arch, tsan_build: bool = False, pgo: bool = False) -> Path:
+    return interpreter_path(variant, release, arch, tsan_build, pgo).parent / MANIFEST_NAME
 
 
-def load_installed(variant: Variant, release: Release, arch: Arch | None = None, tsan_build: bool = False) -> Installed:
+def load_installed(variant: Variant, release: Release, arch: Arch | None = None, tsan_build: bool = False,
+                   pgo: bool = False) -> Installed:
     """The installed variant, or an error saying to build it."""
     arch = arch or native_arch()
-    python, manifest = interpreter_path(variant, release, arch, tsan_build), manifest_path(
-        variant, release, arch, tsan_build)
+    python, manifest = interpreter_path(variant, release, arch, tsan_build, pgo), manifest_path(
+        variant, release, arch, tsan_build, pgo)
     if not python.exists() or not manifest.is_file():
-        what, flag = ("with ThreadSanitizer", " --tsan") if tsan_build else (f"for {arch.debian}", "")
+        what, flag = (("with ThreadSanitizer", " --tsan") if tsan_build else
+                      (f"with PGO+LTO for {arch.debian}", " --pgo") if pgo else (f"for {arch.debian}", ""))
         raise ToolkitError(
             f"variant {variant.name} is not built {what}; "
             f"run `./toolkit build --variant {variant.name} --arch {arch.debian}{flag}`"
         )
-    return Installed(variant, arch, _install_prefix(variant, arch, tsan_build), python,
-                     json.loads(manifest.read_text()), tsan_build)
+    return Installed(variant, arch, _install_prefix(variant, arch, tsan_build, pgo), python,
+                     json.loads(manifest.read_text()), tsan_build, pgo)
 
 
 def configure_flags(variant: Variant, options: BuildOptions) -> list[str]:
@@ -158,8 +163,8 @@ def _check_interpreter(python: Path, variant: Variant, tsan_build: bool, env: di
 
 def build_dirs(tree: WorkTree, variant: Variant, options: BuildOptions) -> tuple[Path, Path, Path]:
     """(object directory, install prefix, build log) of a build: obj/, obj-aarch64/ or obj-tsan/ and so on."""
-    suffix = tsan.build_suffix(options.arch, options.tsan)
-    return (tree.root / f"obj{suffix}", _install_prefix(variant, options.arch, options.tsan),
+    suffix = tsan.build_suffix(options.arch, options.tsan, options.pgo)
+    return (tree.root / f"obj{suffix}", _install_prefix(variant, options.arch, options.tsan, options.pgo),
             tree.root / f"build{suffix}.log")
 
 
@@ -189,11 +194,11 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         env.update(cross_env(arch))
     compiler = compiler_version(env["CC"].split()[-1])
     key = _build_key(flags, tree, compiler, env)
-    python = interpreter_path(variant, release, arch, options.tsan)
-    manifest_file = manifest_path(variant, release, arch, options.tsan)
+    python = interpreter_path(variant, release, arch, options.tsan, options.pgo)
+    manifest_file = manifest_path(variant, release, arch, options.tsan, options.pgo)
     if manifest_file.is_file() and python.exists() and json.loads(manifest_file.read_text()).get("build_key") == key:
         note(f"{variant.name} ({arch.debian}{', TSan' if options.tsan else ''}): up to date ({python})")
-        return load_installed(variant, release, arch, options.tsan)
+        return load_installed(variant, release, arch, options.tsan, options.pgo)
 
     step(f"Building {variant.name} for {arch.debian} ({' '.join(flags)})")
     obj, prefix, log = build_dirs(tree, variant, options)
@@ -223,6 +228,7 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         "arch": arch.machine,
         "emulated": not arch.native,
         "tsan": options.tsan,
+        "pgo": options.pgo,
         "source": archive.digest,
         "series": tree.state().get("series"),
         "head": tree.repo().head.commit.hexsha,
@@ -235,4 +241,4 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
     write_json(manifest_file, manifest)
     gil = "on" if facts["gil_enabled"] else "off"
     note(f"[green]{variant.name} ({arch.debian}{', TSan' if options.tsan else ''}):[/] {facts['version']} (GIL {gil})")
-    return Installed(variant, arch, prefix, python, manifest, options.tsan)
+    return Installed(variant, arch, prefix, python, manifest, options.tsan, options.pgo)

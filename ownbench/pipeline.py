@@ -53,10 +53,10 @@ def build_variants(variants: list[Variant], release: Release, options: BuildOpti
     return [build(v, release, archive, options) for v in variants]
 
 
-def installed_variants(variants: list[Variant], release: Release, arch: Arch, tsan_build: bool = False
-                       ) -> list[Installed]:
+def installed_variants(variants: list[Variant], release: Release, arch: Arch, tsan_build: bool = False,
+                       pgo: bool = False) -> list[Installed]:
     """The built variants; an error names the first one that is not built."""
-    return [load_installed(v, release, arch, tsan_build) for v in variants]
+    return [load_installed(v, release, arch, tsan_build, pgo) for v in variants]
 
 
 def tsan_run(variant: Variant, out_dir: Path) -> tsan.TsanRun:
@@ -67,9 +67,9 @@ def tsan_run(variant: Variant, out_dir: Path) -> tsan.TsanRun:
 
 
 def run_regrtest(variant: Variant, release: Release, tests: tuple[str, ...], out_dir: Path, arch: Arch,
-                 tsan_build: bool = False) -> TestCounts:
-    """Run regrtest on a built variant (or its TSan build); write its counts under out_dir/regrtest/."""
-    installed = load_installed(variant, release, arch, tsan_build)
+                 tsan_build: bool = False, pgo: bool = False) -> TestCounts:
+    """Run regrtest on a built variant (or its TSan or PGO build); write its counts under out_dir/regrtest/."""
+    installed = load_installed(variant, release, arch, tsan_build, pgo)
     if not arch.native:
         ensure_binfmt(arch)
     out = out_dir / "regrtest" / f"{installed.name}.json"
@@ -116,6 +116,7 @@ def record_run(out_dir: Path, label: str, profile: str, installed: list[Installe
     run["machine"] = machine.describe()
     run["toolkit"] = toolkit_state()
     run["emulated"] = run.get("emulated", False) or any(not i.arch.native for i in installed)
+    run["pgo"] = run.get("pgo", False) or any(i.pgo for i in installed)
     write_json(run_file, run)
 
 
@@ -130,13 +131,14 @@ def check_benchmarkable(arch: Arch, allow_emulated: bool) -> None:
 
 def run_benchmarks(
     variants: list[Variant], release: Release, profile: Profile, out_dir: Path, label: str, arch: Arch,
-    allow_emulated: bool = False,
+    allow_emulated: bool = False, pgo: bool = False,
 ) -> None:
-    """pyperformance, scaling, ownership benchmarks and callgrind for the built variants, into out_dir."""
+    """pyperformance, scaling, ownership benchmarks and callgrind for the built variants (their PGO+LTO builds
+    if `pgo`), into out_dir."""
     check_benchmarkable(arch, allow_emulated)
     if not arch.native:
         ensure_binfmt(arch)
-    installed = installed_variants(variants, release, arch)
+    installed = installed_variants(variants, release, arch, pgo=pgo)
     record_run(out_dir, label, profile.name, installed)
     run = read_json(out_dir / "run.json")
     run["rounds"] = profile.rounds

@@ -107,6 +107,10 @@ class ReportWriter:
         ]
         if self.run.get("emulated"):
             lines.append("- **Emulated**: timings come from an emulator and are not representative.")
+        lines.append("- Builds: PGO+LTO (`--enable-optimizations --with-lto`), as CPython's published comparisons"
+                     if self.run.get("pgo") else
+                     "- Builds: no PGO or LTO (`./toolkit reproduce --pgo` makes them); ratios between variants are "
+                     "not comparable with figures published for PGO+LTO builds")
         tool = self.run.get("toolkit", {})
         if tool.get("commit"):
             dirty = " with uncommitted changes" if tool.get("dirty") else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import paths, pipeline, system_deps
-from .arch import Arch, arch_suffix
+from .arch import Arch
 from .bench.profiles import Profile
 from .build import BuildOptions, build
 from .console import console, note
@@ -22,12 +22,13 @@ def _state_file(profile: Profile, label: str, arch: Arch) -> Path:
     return paths.build_root() / f"reproduce-{label}-{arch.machine}-{profile.name}.json"
 
 
-def _smoke_done(out_dir: Path, variant: Variant, release: Release, arch: Arch) -> bool:
-    result = out_dir / "regrtest" / f"{variant.name}{arch_suffix(arch)}.json"
+def _smoke_done(out_dir: Path, variant: Variant, release: Release, options: BuildOptions) -> bool:
+    installed = pipeline.load_installed(variant, release, options.arch, pgo=options.pgo)
+    result = out_dir / "regrtest" / f"{installed.name}.json"
     if not result.is_file():
         return False
     recorded = read_json(result)
-    build_key = pipeline.load_installed(variant, release, arch).manifest.get("build_key")
+    build_key = installed.manifest.get("build_key")
     return bool(recorded.get("build_key") == build_key and recorded.get("failed") == 0 and recorded.get("passed"))
 
 
@@ -37,6 +38,8 @@ def reproduce(
 ) -> Path:
     """Run every step, resuming an interrupted run of the same label, architecture and profile."""
     arch = options.arch
+    if options.pgo and not label.endswith("-pgo"):
+        label = f"{label}-pgo"  # its own results directory and resume state
     pipeline.check_benchmarkable(arch, allow_emulated)
     # Preflight: every Debian package the steps need, in one apt-get, before anything runs.
     system_deps.ensure_packages((*system_deps.BUILD_PACKAGES, *system_deps.BENCH_PACKAGES))
@@ -61,14 +64,14 @@ def reproduce(
     pipeline.record_run(out_dir, label, profile.name, installed)
     banner(4, "smoke test")
     for v in variants:
-        if _smoke_done(out_dir, v, release, arch):
+        if _smoke_done(out_dir, v, release, options):
             note(f"{v.name}: smoke test already passed")
             continue
-        counts = pipeline.run_regrtest(v, release, smoke_tests(v), out_dir, arch)
+        counts = pipeline.run_regrtest(v, release, smoke_tests(v), out_dir, arch, pgo=options.pgo)
         if not counts.ok:
             raise ToolkitError(f"smoke test failed on {v.name}; see the regrtest output above")
     banner(5, f"benchmarks ({profile.name})")
-    pipeline.run_benchmarks(variants, release, profile, out_dir, label, arch, allow_emulated)
+    pipeline.run_benchmarks(variants, release, profile, out_dir, label, arch, allow_emulated, options.pgo)
     banner(6, "report")
     report = write_report(out_dir)
     state_file.unlink(missing_ok=True)

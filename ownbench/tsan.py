@@ -55,9 +55,12 @@ def check_supported(variant: Variant, arch: Arch, pgo: bool = False) -> None:
         raise ToolkitError("--tsan with --pgo is not supported: PGO would train on the instrumented interpreter")
 
 
-def build_suffix(arch: Arch, tsan: bool) -> str:
-    """Suffix of obj/, install/, the build log and result files: '-tsan', '-<machine>' or ''."""
-    return SUFFIX if tsan else arch_suffix(arch)
+def build_suffix(arch: Arch, tsan: bool, pgo: bool = False) -> str:
+    """Suffix of obj/, install/, the build log and result files: '-tsan', '-pgo', '-<machine>', '-pgo-<machine>'
+    or ''."""
+    if tsan:
+        return SUFFIX
+    return ("-pgo" if pgo else "") + arch_suffix(arch)
 
 
 def tsan_options(suppressions: Path, log_path: Path | None = None) -> str:

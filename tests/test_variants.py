@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from ownbench.arch import native_arch
 from ownbench.bench.profiles import PROFILES, get_profile
-from ownbench.build import BuildOptions, configure_flags
+from ownbench.build import BuildOptions, _install_prefix, configure_flags, load_installed
 from ownbench.errors import ToolkitError
-from ownbench.variants import VARIANTS, get_variant, select_variants
+from ownbench.tsan import build_suffix
+from ownbench.variants import PGO_FLAGS, VARIANTS, get_variant, select_variants
+from ownbench.versions import get_release
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -60,3 +63,14 @@ def test_rounds_override_the_profile() -> None:
     assert get_profile("quick", 4).pyperformance_benchmarks == PROFILES["quick"].pyperformance_benchmarks
     with pytest.raises(ToolkitError, match="--rounds"):
         get_profile("quick", -1)
+
+
+def test_pgo_builds_have_their_own_directories_and_flags() -> None:
+    owner, arch = VARIANTS["owner"], native_arch()
+    assert _install_prefix(owner, arch).name == "install"
+    assert _install_prefix(owner, arch, pgo=True).name == "install-pgo"
+    assert build_suffix(arch, False, True) == "-pgo"
+    assert {"--enable-optimizations", "--with-lto"} <= set(configure_flags(owner, BuildOptions(arch=arch, pgo=True)))
+    assert not set(PGO_FLAGS) & set(configure_flags(owner, BuildOptions(arch=arch)))
+    with pytest.raises(ToolkitError, match=r"not built with PGO\+LTO .*--pgo`"):
+        load_installed(owner, get_release(), arch, pgo=True)
