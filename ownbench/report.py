@@ -13,6 +13,7 @@ from .bench.callgrind import load_callgrind
 from .bench.scaling import load_scaling, rates
 from .console import step
 from .errors import ToolkitError
+from .headline import headline_markdown
 from .markdown import ordered, table
 from .ownership_report import ownership_section
 from .plots import grouped_bars, ratio_points
@@ -290,6 +291,8 @@ class ReportWriter:
         self.instructions()
         self.regrtest()
         self.whole_suite()
+        if any(k in self.summary for k in ("pyperformance_geomean_ci", "ownership", "scaling", "instructions")):
+            self.sections.insert(1, headline_markdown(self.summary))
         report = self.out_dir / "report.md"
         report.write_text("\n\n".join(self.sections) + "\n")
         write_json(self.out_dir / "summary.json", self.summary)

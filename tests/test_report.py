@@ -124,6 +124,11 @@ def test_ft_and_owner_alone_compare_owner_with_ft(tmp_path: Path) -> None:
     ratio = summary["pyperformance_geomean"]["owner_vs_ft"]
     assert ratio < 0.5  # owner summed 40 times fewer numbers
     assert f"| owner / ft | {ratio:.3f} [" in report and f"{1 / ratio:.3f}x faster |" in report
+    headline = report.split("## Headline", 1)[1].split("\n## ", 1)[0]  # the first section after the header
+    assert report.index("## Headline") < report.index("## pyperformance")
+    assert f"| Single thread: pyperformance geomean time, owner / ft | {ratio:.3f} [" in headline
+    assert f"{1 / ratio:.3f}x faster (95 % bootstrap interval; < 1 is faster)" in headline
+    assert "| Legacy extensions in parallel (CLock) | not measured in this run |" in headline
     assert (out / "owner-vs-ft.png").stat().st_size > 1000
 
 

@@ -1,0 +1,94 @@
+"""The report's headline: the design's open questions answered in one table, from summary.json's figures."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from .markdown import table
+from .ratios import Ratio
+
+NOT_MEASURED = "not measured in this run"
+
+
+def _ratio_cell(ci: dict[str, float] | None) -> tuple[str, str]:
+    """The cell and its reading for a geomean time ratio with its 95 % interval."""
+    if not ci:
+        return NOT_MEASURED, ""
+    ratio = Ratio(ci["ratio"], ci["ci_low"], ci["ci_high"])
+    return ratio.cell(), ratio.words()
+
+
+def single_thread_rows(summary: dict[str, Any]) -> list[list[str]]:
+    cis = summary.get("pyperformance_geomean_ci", {})
+    rows = []
+    for key in ("owner_vs_stock", "ft_vs_stock", "owner_vs_ft"):
+        label = key.replace("_vs_", " / ")
+        if key in cis:
+            cell, words = _ratio_cell(cis[key])
+            rows.append([f"Single thread: pyperformance geomean time, {label}", cell,
+                         f"{words} (95 % bootstrap interval; < 1 is faster)"])
+    return rows
+
+
+def critical_section_rows(summary: dict[str, Any]) -> list[list[str]]:
+    counts = summary.get("instructions", {})
+    if "owner" not in counts or "ft" not in counts or "critical_sections" not in counts["owner"]:
+        return []
+    ratio = counts["owner"]["critical_sections"] / counts["ft"]["critical_sections"]
+    return [["Critical sections: callgrind instructions, owner / ft", f"{ratio:.3f}",
+             "instructions only (deterministic): callgrind cannot see what the atomics `ft` keeps cost"]]
+
+
+def steal_rows(summary: dict[str, Any]) -> list[list[str]]:
+    steal = summary.get("ownership", {}).get("steal_roundtrip", {})
+    if "owner" not in steal or "ft" not in steal:
+        return []
+    median = steal["owner"]["median_ns"] / steal["ft"]["median_ns"]
+    p99 = steal["owner"]["p99_ns"] / steal["ft"]["p99_ns"]
+    per = steal.get("requests_per_handoff", {}).get("owner")
+    extra = f"; {per:.2f} ownership requests per handoff" if per is not None else ""
+    return [["Steal round trip: latency, owner / ft", f"median {median:.2f}, p99 {p99:.2f}",
+             f"owner {steal['owner']['median_ns']:,.0f} ns against ft {steal['ft']['median_ns']:,.0f} ns "
+             f"(median){extra}"]]
+
+
+def contended_rows(summary: dict[str, Any]) -> list[list[str]]:
+    times = summary.get("ownership", {}).get("contended", {})
+    if "owner" not in times or "ft" not in times:
+        return []
+    cases = sorted(set(times["owner"]) & set(times["ft"]))
+    ratios = {c: times["owner"][c] / times["ft"][c] for c in cases}
+    worst = max(ratios, key=lambda c: ratios[c])
+    return [["Contended workloads: time, owner / ft (geomean of the cases)",
+             f"{statistics.geometric_mean(ratios.values()):.2f}",
+             f"median of the repeats per case; worst {worst} at {ratios[worst]:.2f} (< 1 is faster)"]]
+
+
+def scaling_rows(summary: dict[str, Any]) -> list[list[str]]:
+    scaling = summary.get("scaling", {})
+    geo = scaling.get("geomean_speedup", {})
+    if not geo:
+        return []
+    cells = ", ".join(f"{v} {s:.2f}" for v, s in geo.items())
+    return [[f"Scaling: ftscalingbench geomean speedup at {scaling['threads']} threads", cells,
+             f"ideal is {scaling['threads']}"]]
+
+
+def memory_rows(summary: dict[str, Any]) -> list[list[str]]:
+    rss = summary.get("max_rss_mib_median", {})
+    if "owner" not in rss or "ft" not in rss:
+        return []
+    return [["Memory: median max RSS over pyperformance, owner / ft", f"{rss['owner'] / rss['ft']:.3f}",
+             f"owner {rss['owner']:.1f} MiB, ft {rss['ft']:.1f} MiB"]]
+
+
+def headline_markdown(summary: dict[str, Any]) -> str:
+    """The headline section; rows whose benchmark did not run are left out, the CLock row says why it is empty."""
+    rows = [*single_thread_rows(summary), *critical_section_rows(summary), *steal_rows(summary),
+            *contended_rows(summary), *scaling_rows(summary), *memory_rows(summary),
+            ["Legacy extensions in parallel (CLock)", NOT_MEASURED,
+             "the CLock of design section 4 is not built yet"]]
+    return "\n".join(["## Headline", "",
+                      "The design's open questions, each with what this run measured (details below).", "",
+                      table(["question", "figure", "what it means"], rows)])
