@@ -30,12 +30,13 @@ def ensure_autoconf() -> None:
     if autoconf_version() == REQUIRED_VERSION:
         return
     deb = paths.cache_dir() / Path(AUTOCONF_DEB).name
-    system_deps.require_root(f"apt-get install -y ./{deb.name}  # autoconf {REQUIRED_VERSION}, from {AUTOCONF_DEB}")
     if not deb.is_file():
+        # Downloading needs no root: a non-root user is then told to install a file that exists.
         try:
             apt_mirror.download_from_pool(AUTOCONF_DEB, deb, AUTOCONF_DEB_SHA256)
         except DownloadFailed as exc:
             raise ToolkitError(f"cannot download {AUTOCONF_DEB}: {exc}") from exc
+    system_deps.require_root(f"apt-get install -y {deb}  # autoconf {REQUIRED_VERSION}")
     step(f"Installing autoconf {REQUIRED_VERSION}")
     system_deps.apt_install(str(deb))
 
