@@ -38,7 +38,10 @@ class SharedReadTests(util.OwnershipTest):
             # shared count, which makes ft's lock-free read fall back to a
             # section.
             lst = made["list"] = [(0,)]
-            dct = made["dict"] = {"k": (0,)}
+            # A key that is not interned (so mortal, with a zero shared
+            # count): a reader's lookup with an equal string increfs it.
+            key = "".join(["ke", "y"])
+            dct = made["dict"] = {key: (0,)}
             box = made["box"] = Box()
             box.attr = (0,)
             ready.set()
@@ -47,20 +50,21 @@ class SharedReadTests(util.OwnershipTest):
             while not stop_is_set():
                 turn += 1
                 lst[0] = (turn,)
-                dct["k"] = (turn,)
+                dct[key] = (turn,)
                 box.attr = (turn,)
 
         thread = util.start_thread(writer)
         try:
             self.assertTrue(util.sleep_until(ready.is_set))
             lst, dct, box = made["list"], made["dict"], made["box"]
+            key = "".join(["k", "ey"])  # equal to the writer's, not the same
             me = threading.get_ident()
             owner_of = sys._get_object_owner
             reader_owned = 0
             before = util.stats()
             for _ in range(READS):
                 self.assertIsInstance(lst[0], tuple)
-                self.assertIsInstance(dct["k"], tuple)
+                self.assertIsInstance(dct[key], tuple)
                 self.assertIsInstance(box.attr, tuple)
                 if me in (owner_of(lst), owner_of(dct), owner_of(box)):
                     reader_owned += 1
