@@ -163,6 +163,13 @@ class ReportWriter:
                   f"value{f' of the {rounds} interleaved rounds' if rounds else ''}.", "",
                   table(["comparison", "time ratio [95 % CI]", "meaning"],
                         [ratio_row(base, other, r) for (base, other), r in zip(pairs, geo.values(), strict=True) if r])]
+        owner_ft = geo.get("owner_vs_ft")
+        if owner_ft and rounds:
+            half = 100 * (owner_ft.high - owner_ft.low) / 2 / owner_ft.value
+            took = self.run.get("pyperformance_seconds")
+            lines += ["", f"The owner / ft interval is ±{half:.1f} % with {rounds} rounds"
+                      + (f", which took {took / 60:.0f} minutes" if took else "")
+                      + ". Its width shrinks about as 1 / sqrt(rounds): `--rounds N` sets them."]
         rss = {v: max_rss(s) for v, s in suites.items()}
         rss_names = sorted(set().union(*(r.keys() for r in rss.values())))
         lines += ["", "### Max RSS (MiB, largest over runs)", "", table(

@@ -118,8 +118,13 @@ def test_ft_and_owner_alone_compare_owner_with_ft(tmp_path: Path) -> None:
         raw.parent.mkdir(parents=True)
         pyperf_timeit(raw, "summing", statement)
         merge_rounds([raw], out / "pyperformance" / f"{variant}.json")
+    run = json.loads((out / "run.json").read_text())
+    write_json(out / "run.json", {**run, "rounds": 1, "pyperformance_seconds": 120})
     report = write_report(out).read_text()
     summary = json.loads((out / "summary.json").read_text())
+    ci = summary["pyperformance_geomean_ci"]["owner_vs_ft"]
+    half = 100 * (ci["ci_high"] - ci["ci_low"]) / 2 / ci["ratio"]
+    assert f"The owner / ft interval is ±{half:.1f} % with 1 rounds, which took 2 minutes." in report
     assert summary["pyperformance_baseline"] == "ft"
     ratio = summary["pyperformance_geomean"]["owner_vs_ft"]
     assert ratio < 0.5  # owner summed 40 times fewer numbers
