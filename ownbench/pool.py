@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from .bench.ownership import raw_file
 from .bench.pyperformance_runner import merge_rounds
 from .console import note, step
 from .errors import ToolkitError
@@ -53,7 +54,7 @@ def _copy_ownership_records(dirs: list[Path], dest: Path) -> None:
             data = read_json(path)
             data["round"] = number
             data["pooled_from"] = str(path)
-            write_json(dest / "raw" / "ownership" / key[0] / f"{key[1]}.r{number}.json", data)
+            write_json(raw_file(dest, key[0], key[1], number), data)
 
 
 def pool(dirs: list[Path], dest: Path) -> Path:

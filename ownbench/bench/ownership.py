@@ -33,8 +33,13 @@ ARGUMENTS: dict[str, Callable[[OwnershipSizes], list[str]]] = {
 """Script name (bench/ownership/<name>.py) -> its command-line arguments for a profile's sizes."""
 
 
+def raw_dir(out_dir: Path, variant: str) -> Path:
+    """Where a variant's raw ownership records go (one directory per build, see raw_records)."""
+    return out_dir / "raw" / "ownership" / variant
+
+
 def raw_file(out_dir: Path, variant: str, script: str, round_no: int) -> Path:
-    return out_dir / "raw" / "ownership" / variant / f"{script}.r{round_no}.json"
+    return raw_dir(out_dir, variant) / f"{script}.r{round_no}.json"
 
 
 def run_script(python: Path, name: str, sizes: OwnershipSizes, log: Path) -> dict[str, Any] | None:
@@ -57,7 +62,7 @@ def run_ownership(installed: list[Installed], profile: Profile, out_dir: Path) -
     step(f"Ownership benchmarks: {sizes.rounds} rounds of {', '.join(ARGUMENTS)}")
     failures = []
     for inst in installed:
-        claim_dir(raw_file(out_dir, inst.variant.name, "-", 0).parent, build_key_of(inst.manifest))
+        claim_dir(raw_dir(out_dir, inst.variant.name), build_key_of(inst.manifest))
     for round_no in range(sizes.rounds):
         for index, name in enumerate(ARGUMENTS):
             for inst in rotated(installed, round_no + index):
