@@ -114,7 +114,7 @@ def prepare_thread():
     it enters a critical section in which it uses them.
     """
     spin_until(bool, timeout=0)
-    spin_until_grows("fast", timeout=0)
+    spin_until_grows("requests", timeout=0)
 
 
 def sleep_until(predicate, timeout=TIMEOUT):
