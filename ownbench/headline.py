@@ -31,6 +31,18 @@ def single_thread_rows(summary: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def microbenchmark_rows(summary: dict[str, Any]) -> list[list[str]]:
+    ratios = summary.get("single_thread", {}).get("owner / ft", {})
+    groups: dict[str, list[float]] = {}
+    for name, ratio in ratios.items():
+        groups.setdefault(name.split("_", 1)[0], []).append(ratio["ratio"])
+    if not groups:
+        return []
+    cells = ", ".join(f"{g} {statistics.geometric_mean(v):.2f}" for g, v in sorted(groups.items()))
+    return [["Single thread: microbenchmark time by group (geomean), owner / ft", cells,
+             "wall time, < 1 is faster; each benchmark's interval is in its section"]]
+
+
 def critical_section_rows(summary: dict[str, Any]) -> list[list[str]]:
     counts = summary.get("instructions", {})
     if "owner" not in counts or "ft" not in counts or "critical_sections" not in counts["owner"]:
@@ -85,7 +97,7 @@ def memory_rows(summary: dict[str, Any]) -> list[list[str]]:
 
 def headline_markdown(summary: dict[str, Any]) -> str:
     """The headline section; rows whose benchmark did not run are left out, the CLock row says why it is empty."""
-    rows = [*single_thread_rows(summary), *critical_section_rows(summary), *steal_rows(summary),
+    rows = [*single_thread_rows(summary), *microbenchmark_rows(summary), *critical_section_rows(summary), *steal_rows(summary),
             *contended_rows(summary), *scaling_rows(summary), *memory_rows(summary),
             ["Legacy extensions in parallel (CLock)", NOT_MEASURED,
              "the CLock of design section 4 is not built yet"]]

@@ -13,6 +13,7 @@ from .bench.ownership import run_ownership
 from .bench.profiles import Profile
 from .bench.pyperformance_runner import benchmark_names, run_pyperformance
 from .bench.scaling import run_scaling
+from .bench.single_thread import run_single_thread
 from .build import BuildOptions, Installed, build, load_installed
 from .console import note
 from .errors import ToolkitError
@@ -149,6 +150,8 @@ def run_benchmarks(
     # Summed over resumed sessions: the time the rounds took, for the report.
     run["pyperformance_seconds"] = round(run.get("pyperformance_seconds", 0) + time.monotonic() - started)
     run["failures"] = {**run.get("failures", {}), **failures}
+    write_json(out_dir / "run.json", run)
+    run["single_thread_failures"] = run_single_thread(installed, profile, out_dir)
     write_json(out_dir / "run.json", run)
     run_scaling(installed, profile, out_dir)
     run["ownership_failures"] = run_ownership(installed, profile, out_dir)

@@ -199,6 +199,31 @@ class ReportWriter:
         self.summary["max_rss_mib_median"] = {
             v: statistics.median(r.values()) / MIB for v, r in rss.items() if r}
 
+    def single_thread(self) -> None:
+        files = {p.stem: p for p in sorted((self.out_dir / "single_thread").glob("*.json"))}
+        if len(files) < 2:
+            return
+        suites = {v: pyperf.BenchmarkSuite.load(str(p)) for v, p in files.items()}
+        order = ordered(list(suites), self.variants)
+        base_name = baseline_of(order)
+        order = [base_name, *(v for v in order if v != base_name)]
+        pairs = comparisons(order)
+        per = {f"{other} / {base}": benchmark_ratios(suites[base], suites[other]) for base, other in pairs}
+        names = sorted(suites[base_name].get_benchmark_names())
+        rows = [[n, *(p[n].cell() + ("" if p[n].measurable else " ~") if n in p else "-" for p in per.values())]
+                for n in names]
+        lines = ["## Single-thread microbenchmarks", "",
+                 "`bench/single_thread/`: one thread, pyperf wall time per loop of 1,000 operations, variants "
+                 "interleaved. Time ratios (< 1 is faster) with a 95 % bootstrap interval; `~` marks an interval "
+                 "that spans 1.00 (no measurable difference).", "",
+                 table(["benchmark", *per], rows), "",
+                 f"pyperf's comparison against `{base_name}`, with its significance test:", "",
+                 pyperf_table([files[v] for v in order])]
+        if ("ft", "owner") in pairs and base_name != "ft":
+            lines += ["", "`owner` against `ft`:", "", pyperf_table([files["ft"], files["owner"]])]
+        self.sections.append("\n".join(lines))
+        self.summary["single_thread"] = {k: {n: r.to_json() for n, r in p.items()} for k, p in per.items()}
+
     def scaling(self) -> None:
         data = load_scaling(self.out_dir)
         if not data:
@@ -293,12 +318,14 @@ class ReportWriter:
     def write(self) -> Path:
         self.header()
         self.pyperformance()
+        self.single_thread()
         self.scaling()
         self.ownership()
         self.instructions()
         self.regrtest()
         self.whole_suite()
-        if any(k in self.summary for k in ("pyperformance_geomean_ci", "ownership", "scaling", "instructions")):
+        if any(k in self.summary for k in ("pyperformance_geomean_ci", "single_thread", "ownership", "scaling",
+                                              "instructions")):
             self.sections.insert(1, headline_markdown(self.summary))
         report = self.out_dir / "report.md"
         report.write_text("\n\n".join(self.sections) + "\n")
