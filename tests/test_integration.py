@@ -30,7 +30,7 @@ from ownbench.versions import get_release
 from ownbench.worktree import BASELINE_TAG, default_series, series_for, work_tree
 
 TINY = Profile("tiny", ("nbody",), ("--debug-single-value",), 1, (1, 2), 10, 2, 1,
-               OwnershipSizes(1, 100, 5.0, 10, (1, 2), 10_000, 0.01, 1))
+               OwnershipSizes(1, 100, 5.0, 10, (1, 2), 10_000, 0.01, 1), ("--debug-single-value",))
 EM_AARCH64 = 183
 
 

@@ -18,7 +18,7 @@ from ownbench.pipeline import record_run
 from ownbench.report import write_report
 from ownbench.variants import VARIANTS
 
-TINY = replace(PROFILES["quick"], pyperf_mode=("--debug-single-value",), rounds=1)
+TINY = replace(PROFILES["quick"], single_thread_mode=("--debug-single-value",), rounds=1)
 NAMES = {"mutate_list", "mutate_dict", "read_list_item", "read_dict_str", "detach_sleep0", "detach_lock"}
 
 

@@ -41,6 +41,8 @@ class Profile:
     scaling_repeats: int
     callgrind_repeats: int
     ownership: OwnershipSizes
+    single_thread_mode: tuple[str, ...] = ()
+    """pyperf options of the single-thread microbenchmarks (bench/single_thread/), in each round."""
 
 
 def _cores() -> int:
@@ -55,7 +57,8 @@ PROFILES: dict[str, Profile] = {
     # 8 rounds: on the 2-core reference VM 3 rounds gave owner / ft ±1.7 % in 30 minutes
     # (results/2026-12-03-s6-x86_64-quick), so about ±1 % needs 8 (80 minutes).
     "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 8, (1, _cores()), 100, 5, 1,
-                     OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 500_000)),
+                     OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 500_000),
+                     ("--processes", "4", "--values", "3")),
     "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 500, 7, 2,
                     OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 2_000_000, 1.0, 5)),
 }

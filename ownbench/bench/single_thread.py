@@ -65,7 +65,7 @@ def run_single_thread(installed: list[Installed], profile: Profile, out_dir: Pat
                     note(f"round {round_no + 1}/{profile.rounds}: {script.stem} on {inst.variant.name}")
                     part = target.with_name(target.name + ".part")
                     part.unlink(missing_ok=True)
-                    command = [str(inst.python), "-s", str(script), *profile.pyperf_mode,
+                    command = [str(inst.python), "-s", str(script), *profile.single_thread_mode,
                                "--inherit-environ", "PYTHONPATH", "-o", str(part)]
                     try:
                         run_logged(command, log, env=env, title=f"{script.stem} on {inst.variant.name}")
