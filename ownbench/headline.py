@@ -97,8 +97,8 @@ def memory_rows(summary: dict[str, Any]) -> list[list[str]]:
 
 def headline_markdown(summary: dict[str, Any]) -> str:
     """The headline section; rows whose benchmark did not run are left out, the CLock row says why it is empty."""
-    rows = [*single_thread_rows(summary), *microbenchmark_rows(summary), *critical_section_rows(summary), *steal_rows(summary),
-            *contended_rows(summary), *scaling_rows(summary), *memory_rows(summary),
+    rows = [*single_thread_rows(summary), *microbenchmark_rows(summary), *critical_section_rows(summary),
+            *steal_rows(summary), *contended_rows(summary), *scaling_rows(summary), *memory_rows(summary),
             ["Legacy extensions in parallel (CLock)", NOT_MEASURED,
              "the CLock of design section 4 is not built yet"]]
     return "\n".join(["## Headline", "",

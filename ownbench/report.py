@@ -74,6 +74,13 @@ def baseline_of(variants: list[str]) -> str:
     return variants[0]
 
 
+def baseline_first(names: list[str], variants: list[str]) -> list[str]:
+    """`names` in the run's variant order, with the baseline moved to the front."""
+    order = ordered(names, variants)
+    base = baseline_of(order)
+    return [base, *(v for v in order if v != base)]
+
+
 def comparisons(order: list[str]) -> list[tuple[str, str]]:
     """(base, other) pairs to report: every variant against the baseline, and owner against ft."""
     base = baseline_of(order)
@@ -146,9 +153,8 @@ class ReportWriter:
         suites = load_suites(self.out_dir)
         if len(suites) < 2:
             return
-        order = ordered(list(suites), self.variants)
-        base_name = baseline_of(order)
-        order = [base_name, *(v for v in order if v != base_name)]
+        order = baseline_first(list(suites), self.variants)
+        base_name = order[0]
         pairs = comparisons(order)
         lines = ["## pyperformance", "",
                  f"Mean time per benchmark; pyperf's comparison (with its significance test) against `{base_name}`.",
@@ -204,9 +210,8 @@ class ReportWriter:
         if len(files) < 2:
             return
         suites = {v: pyperf.BenchmarkSuite.load(str(p)) for v, p in files.items()}
-        order = ordered(list(suites), self.variants)
-        base_name = baseline_of(order)
-        order = [base_name, *(v for v in order if v != base_name)]
+        order = baseline_first(list(suites), self.variants)
+        base_name = order[0]
         pairs = comparisons(order)
         per = {f"{other} / {base}": benchmark_ratios(suites[base], suites[other]) for base, other in pairs}
         names = sorted(suites[base_name].get_benchmark_names())

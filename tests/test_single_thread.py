@@ -11,7 +11,7 @@ import pyperf
 import pytest
 
 from ownbench.arch import native_arch
-from ownbench.bench import single_thread
+from ownbench.bench import pyperformance_runner, single_thread
 from ownbench.bench.profiles import PROFILES
 from ownbench.build import Installed
 from ownbench.pipeline import record_run
@@ -48,7 +48,7 @@ def test_a_rerun_resumes_instead_of_running_again(results_dir: Path, monkeypatch
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"ran again: {args}")
 
-    monkeypatch.setattr(single_thread, "run_logged", must_not_run)
+    monkeypatch.setattr(pyperformance_runner, "run_logged", must_not_run)
     installed = [host_installed("ft"), host_installed("owner")]
     assert single_thread.run_single_thread(installed, TINY, results_dir) == []
 

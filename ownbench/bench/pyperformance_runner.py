@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pyperf
@@ -58,24 +59,37 @@ def run_pyperformance(installed: list[Installed], profile: Profile, out_dir: Pat
                 if target.is_file():
                     continue
                 note(f"[{done}/{total}] {name} on {inst.variant.name}")
-                part = target.with_name(target.name + ".part")
-                part.unlink(missing_ok=True)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                command = _pyperformance("run", "--python", str(inst.python), "-b", name, *profile.pyperf_mode,
-                                         "-o", str(part))
                 work_dir(inst).mkdir(exist_ok=True)
-                try:
-                    run_logged(command, log, cwd=work_dir(inst), title=f"{name} on {inst.variant.name}")
-                    os.replace(part, target)
-                except ToolkitError as exc:
-                    note(f"[red]{name} failed on {inst.variant.name}[/] (see {log}): {str(exc).splitlines()[0]}")
+                error = run_into(
+                    target,
+                    lambda part: _pyperformance("run", "--python", str(inst.python), "-b", name,
+                                                *profile.pyperf_mode, "-o", str(part)),
+                    log, f"{name} on {inst.variant.name}", cwd=work_dir(inst))
+                if error:
+                    note(f"[red]{name} failed on {inst.variant.name}[/] (see {log}): {error}")
                     failures[inst.variant.name].append(name)
-                finally:
-                    part.unlink(missing_ok=True)
     for inst in installed:
         name = inst.variant.name
         merge_rounds(sorted((raw_dir / name).glob("*.json")), out_dir / "pyperformance" / f"{name}.json")
     return failures
+
+
+def run_into(target: Path, command: Callable[[Path], list[str]], log: Path, title: str, *,
+             cwd: Path | None = None, env: dict[str, str] | None = None) -> str | None:
+    """Run `command(part)`, which writes `part`, then move `part` to `target`; nothing half-written is left.
+
+    Returns None, or the first line of the error when the command failed."""
+    part = target.with_name(target.name + ".part")
+    part.unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        run_logged(command(part), log, title, cwd=cwd, env=env)
+        os.replace(part, target)
+        return None
+    except ToolkitError as exc:
+        return str(exc).splitlines()[0]
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def merge_rounds(files: list[Path], dest: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -11,11 +10,9 @@ import pyperf
 from .. import paths
 from ..build import Installed
 from ..console import note, step
-from ..errors import ToolkitError
-from ..process import run_logged
 from .interleave import rotated
 from .profiles import Profile
-from .pyperformance_runner import merge_rounds
+from .pyperformance_runner import merge_rounds, run_into
 from .raw_records import build_key_of, claim_dir
 
 SCRIPT_DIR = paths.BENCH_DIR / "single_thread"
@@ -34,22 +31,17 @@ def suite_file(out_dir: Path, variant: str) -> Path:
     return out_dir / "single_thread" / f"{variant}.json"
 
 
-def pyperf_path(shim_dir: Path) -> Path:
-    """A directory that holds only the toolkit's pyperf package, for PYTHONPATH: the variants' interpreters have
+def pyperf_path(empty_dir: Path) -> Path:
+    """`empty_dir`, made to hold only the toolkit's pyperf package, for PYTHONPATH: the variants' interpreters have
     no pyperf of their own, and the rest of the toolkit's site-packages is built for another Python."""
-    package = Path(pyperf.__file__).parent
-    shim_dir.mkdir(parents=True, exist_ok=True)
-    link = shim_dir / "pyperf"
-    if not link.is_symlink() or link.resolve() != package.resolve():
-        link.unlink(missing_ok=True)
-        link.symlink_to(package, target_is_directory=True)
-    return shim_dir
+    (empty_dir / "pyperf").symlink_to(Path(pyperf.__file__).parent, target_is_directory=True)
+    return empty_dir
 
 
 def run_single_thread(installed: list[Installed], profile: Profile, out_dir: Path) -> list[str]:
     """Run every (round, script, variant) not yet stored, variants interleaved; return what failed."""
-    names = [s.stem for s in scripts()]
-    step(f"Single-thread microbenchmarks: {profile.rounds} rounds of {', '.join(names)}")
+    found = scripts()
+    step(f"Single-thread microbenchmarks: {profile.rounds} rounds of {', '.join(s.stem for s in found)}")
     log = out_dir / "logs" / "single_thread.log"
     failures = []
     for inst in installed:
@@ -57,24 +49,20 @@ def run_single_thread(installed: list[Installed], profile: Profile, out_dir: Pat
     with tempfile.TemporaryDirectory(prefix="ownbench-pyperf-") as tmp:
         env = {"PYTHONPATH": str(pyperf_path(Path(tmp)))}
         for round_no in range(profile.rounds):
-            for index, script in enumerate(scripts()):
+            for index, script in enumerate(found):
                 for inst in rotated(installed, round_no + index):
                     target = raw_dir(out_dir, inst.variant.name) / f"{script.stem}.r{round_no}.json"
                     if target.is_file():
                         continue
                     note(f"round {round_no + 1}/{profile.rounds}: {script.stem} on {inst.variant.name}")
-                    part = target.with_name(target.name + ".part")
-                    part.unlink(missing_ok=True)
-                    command = [str(inst.python), "-s", str(script), *profile.single_thread_mode,
-                               "--inherit-environ", "PYTHONPATH", "-o", str(part)]
-                    try:
-                        run_logged(command, log, env=env, title=f"{script.stem} on {inst.variant.name}")
-                        os.replace(part, target)
-                    except ToolkitError as exc:
+                    error = run_into(
+                        target,
+                        lambda part: [str(inst.python), "-s", str(script), *profile.single_thread_mode,
+                                      "--inherit-environ", "PYTHONPATH", "-o", str(part)],
+                        log, f"{script.stem} on {inst.variant.name}", env=env)
+                    if error:
                         failures.append(f"{script.stem} on {inst.variant.name} (round {round_no + 1})")
-                        note(f"[red]{failures[-1]} failed[/] (see {log}): {str(exc).splitlines()[0]}")
-                    finally:
-                        part.unlink(missing_ok=True)
+                        note(f"[red]{failures[-1]} failed[/] (see {log}): {error}")
     for inst in installed:
         merge_rounds(sorted(raw_dir(out_dir, inst.variant.name).glob("*.json")),
                      suite_file(out_dir, inst.variant.name))
