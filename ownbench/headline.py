@@ -95,12 +95,27 @@ def memory_rows(summary: dict[str, Any]) -> list[list[str]]:
              f"owner {rss['owner']:.1f} MiB, ft {rss['ft']:.1f} MiB"]]
 
 
+def legacy_rows(summary: dict[str, Any]) -> list[list[str]]:
+    found = summary.get("legacy", {})
+    if not found:
+        return [["Legacy extensions in parallel (CLock)", NOT_MEASURED, "`legacy_mix` did not run"]]
+    cells = ", ".join(f"{m} {f['sum_of_fractions']:.2f}" for m, f in found.items())
+    owner = found.get("owner")
+    if owner is None:
+        words = "no owner build in this run"
+    elif owner["gil_after_import"]:
+        words = "owner turns the GIL on at `import lxml.etree` as ft does: the CLock (design section 4) is not built"
+    else:
+        words = f"owner keeps the GIL off; {owner['clock_acquisitions']:,} CLock acquisitions"
+    return [[f"Legacy extensions in parallel: lxml + Python threads, sum of each thread's fraction of its solo rate "
+             f"(ideal {next(iter(found.values()))['threads']})", cells, words]]
+
+
 def headline_markdown(summary: dict[str, Any]) -> str:
     """The headline section; rows whose benchmark did not run are left out, the CLock row says why it is empty."""
     rows = [*single_thread_rows(summary), *microbenchmark_rows(summary), *critical_section_rows(summary),
             *steal_rows(summary), *contended_rows(summary), *scaling_rows(summary), *memory_rows(summary),
-            ["Legacy extensions in parallel (CLock)", NOT_MEASURED,
-             "the CLock of design section 4 is not built yet"]]
+            *legacy_rows(summary)]
     return "\n".join(["## Headline", "",
                       "The design's open questions, each with what this run measured (details below).", "",
                       table(["question", "figure", "what it means"], rows)])

@@ -9,6 +9,7 @@ from typing import Any
 from . import machine, paths, tsan
 from .arch import Arch, ensure_binfmt, native_arch
 from .bench.callgrind import run_callgrind
+from .bench.legacy import run_legacy
 from .bench.ownership import run_ownership
 from .bench.profiles import Profile
 from .bench.pyperformance_runner import benchmark_names, run_pyperformance
@@ -155,6 +156,8 @@ def run_benchmarks(
     write_json(out_dir / "run.json", run)
     run_scaling(installed, profile, out_dir)
     run["ownership_failures"] = run_ownership(installed, profile, out_dir)
+    write_json(out_dir / "run.json", run)
+    run["legacy_failures"] = run_legacy(installed, profile, out_dir)
     write_json(out_dir / "run.json", run)
     run_callgrind(installed, profile, out_dir)
     names = benchmark_names(profile)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyperf
 
 from .bench.callgrind import load_callgrind
+from .bench.legacy import legacy_summary, load_legacy
 from .bench.scaling import load_scaling, rates
 from .console import step
 from .errors import ToolkitError
@@ -295,6 +296,34 @@ class ReportWriter:
             self.sections.append(found[0])
             self.summary["ownership"] = found[1]
 
+    def legacy(self) -> None:
+        runs = load_legacy(self.out_dir)
+        if not runs:
+            return
+        order = ordered(list(runs), [m for v in self.variants for m in ((v, "ft-gil0") if v == "ft" else (v,))])
+        found = {m: legacy_summary(runs[m]) for m in order}
+        threads = found[order[0]]["threads"]
+        names = list(found[order[0]]["fractions"])
+        rows = [[m, "on" if f["gil_after_import"] else "off",
+                 *(f"{f['fractions'][n]:.2f}" for n in names),
+                 f"**{f['sum_of_fractions']:.2f}** ({f['sum_range'][0]:.2f}-{f['sum_range'][1]:.2f})",
+                 f"{f['lxml_solo_per_s']:,.0f}", f"{f['clock_acquisitions']:,}"] for m, f in found.items()]
+        lines = ["## Legacy extension beside Python (lxml)", "",
+                 f"`bench/ownership/legacy_mix.py` with lxml {found[order[0]]['lxml_version']}: "
+                 f"one thread builds, walks and serializes a 200-element tree through lxml while {threads - 1} "
+                 "other thread(s) run pure Python. Each thread's rate beside the others as a fraction of its rate "
+                 f"alone (median of {found[order[0]]['rounds']} interleaved rounds), and their sum: {threads} is "
+                 "perfect parallelism, 1 is one thread at a time. `ft-gil0` is `ft` with `PYTHON_GIL=0`, which "
+                 "runs lxml without any protection: the parallel reference, not a safe configuration.", "",
+                 table(["build", "GIL after import", *(f"{n} fraction" for n in names), "sum (range over rounds)",
+                        "lxml trees/s alone", "CLock acquisitions"], rows)]
+        if "owner" in found and "ft" in found:
+            cost = found["ft"]["lxml_solo_per_s"] / found["owner"]["lxml_solo_per_s"]
+            lines += ["", f"lxml alone, time per tree owner / ft: {cost:.3f} (< 1 is faster)."]
+            found["owner"]["lxml_time_vs_ft"] = cost
+        self.sections.append("\n".join(lines))
+        self.summary["legacy"] = found
+
     def regrtest(self) -> None:
         results = [read_json(f) for f in sorted((self.out_dir / "regrtest").glob("*.json"))]
         if not results:
@@ -327,10 +356,11 @@ class ReportWriter:
         self.scaling()
         self.ownership()
         self.instructions()
+        self.legacy()
         self.regrtest()
         self.whole_suite()
         if any(k in self.summary for k in ("pyperformance_geomean_ci", "single_thread", "ownership", "scaling",
-                                              "instructions")):
+                                              "instructions", "legacy")):
             self.sections.insert(1, headline_markdown(self.summary))
         report = self.out_dir / "report.md"
         report.write_text("\n\n".join(self.sections) + "\n")

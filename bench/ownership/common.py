@@ -36,8 +36,12 @@ def with_ownership_stats(run: Callable[..., T], *args: Any) -> tuple[T, dict[str
     return result, stats()
 
 
-def emit(benchmark: str, data: dict[str, Any]) -> None:
-    """Print the result as one JSON document on stdout."""
+def emit(benchmark: str, data: dict[str, Any], path: str | None = None) -> None:
+    """Write the result as one JSON document to `path`, or print it on stdout."""
     header = {"benchmark": benchmark, "python": sys.version, "gil": gil_enabled()}
-    json.dump({**header, **data}, sys.stdout)
-    print()
+    if path is None:
+        json.dump({**header, **data}, sys.stdout)
+        print()
+        return
+    with open(path, "w") as out:
+        json.dump({**header, **data}, out)

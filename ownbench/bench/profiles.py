@@ -43,6 +43,10 @@ class Profile:
     ownership: OwnershipSizes
     single_thread_mode: tuple[str, ...] = ()
     """pyperf options of the single-thread microbenchmarks (bench/single_thread/), in each round."""
+    legacy_rounds: int = 3
+    """Interleaved rounds of bench/ownership/legacy_mix.py."""
+    legacy_seconds: float = 1.0
+    """Length of each of legacy_mix's phases (3 phases, 3 repeats each)."""
 
 
 def _cores() -> int:
@@ -60,7 +64,8 @@ PROFILES: dict[str, Profile] = {
                      OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 500_000),
                      ("--processes", "4", "--values", "3")),
     "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 500, 7, 2,
-                    OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 2_000_000, 1.0, 5)),
+                    OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 2_000_000, 1.0, 5),
+                    legacy_rounds=5, legacy_seconds=3.0),
 }
 
 
