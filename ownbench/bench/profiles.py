@@ -59,12 +59,13 @@ def _one_to_twice_cores() -> tuple[int, ...]:
 
 PROFILES: dict[str, Profile] = {
     # 8 rounds: on the 2-core reference VM 3 rounds gave owner / ft ±1.7 % in 30 minutes
-    # (results/2026-12-03-s6-x86_64-quick), so about ±1 % needs 8 (80 minutes).
+    # (results/2026-12-03-s6-x86_64-quick), so about ±1 % needs 8 (80 minutes). Local scaling: 3 M iterations
+    # (about 0.6 s a thread); 0.5 M gave 0.1 s runs whose one-thread rate was bimodal (22-35 M/s) on both builds.
     "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 8, (1, _cores()), 100, 5, 1,
-                     OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 500_000),
+                     OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000),
                      ("--processes", "4", "--values", "3")),
     "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 500, 7, 2,
-                    OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 2_000_000, 1.0, 5),
+                    OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 10_000_000, 1.0, 5),
                     legacy_rounds=5, legacy_seconds=3.0),
 }
 
