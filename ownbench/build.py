@@ -187,6 +187,11 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
     env = {"CC": "ccache gcc", "CCACHE_BASEDIR": str(tree.root), "GIT_WORK_TREE": str(tree.src)}
     if options.tsan:
         env.update(_tsan_env(tree))
+    if options.pgo:
+        # ccache maps every variant's tree onto the same relative paths, so an instrumented object cached from
+        # another tree records its profile under that tree: the -fprofile-use pass then fails with
+        # "source locations ... have changed" (-Werror=coverage-mismatch). PGO builds compile uncached.
+        env["CCACHE_DISABLE"] = "1"
     if not arch.native:
         ensure_cross_environment(arch)
         build_python = build(variant, release, archive, replace(options, arch=native_arch())).python
