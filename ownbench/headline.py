@@ -104,7 +104,8 @@ def legacy_rows(summary: dict[str, Any]) -> list[list[str]]:
     if owner is None:
         words = "no owner build in this run"
     elif owner["gil_after_import"]:
-        words = "owner turns the GIL on at `import lxml.etree` as ft does: the CLock (design section 4) is not built"
+        words = ("owner turns the GIL on at `import lxml.etree` as ft does: the CLock (design section 4) is not in "
+                 "the series yet (prototype in wip/clock)")
     else:
         words = f"owner keeps the GIL off; {owner['clock_acquisitions']:,} CLock acquisitions"
     return [[f"Legacy extensions in parallel: lxml + Python threads, sum of each thread's fraction of its solo rate "
