@@ -43,7 +43,8 @@ def index_rows(results_dir: Path, current: str | None) -> list[list[str]]:
         machine = run.get("machine", {})
         rows.append([
             run.get("date", ""), f"[{run_file.parent.name}]({run_file.parent.name}/report.md)",
-            f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores", run.get("profile", ""),
+            f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores",
+            run.get("profile", "") + (", PGO+LTO" if run.get("pgo") else ""),
             f"`{series[:12]}`" if series else "-", status, _headline(summary),
         ])
     return rows
