@@ -38,10 +38,10 @@ def with_ownership_stats(run: Callable[..., T], *args: Any) -> tuple[T, dict[str
 
 def emit(benchmark: str, data: dict[str, Any], path: str | None = None) -> None:
     """Write the result as one JSON document to `path`, or print it on stdout."""
-    header = {"benchmark": benchmark, "python": sys.version, "gil": gil_enabled()}
+    document = {"benchmark": benchmark, "python": sys.version, "gil": gil_enabled(), **data}
     if path is None:
-        json.dump({**header, **data}, sys.stdout)
+        json.dump(document, sys.stdout)
         print()
         return
     with open(path, "w") as out:
-        json.dump({**header, **data}, out)
+        json.dump(document, out)

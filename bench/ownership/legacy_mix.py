@@ -18,13 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from common import emit, with_ownership_stats
+from common import emit, gil_enabled, with_ownership_stats
 
 PYTHON_ROUNDS = 2_000
 
@@ -105,7 +104,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     fractions = {name: rate / solo["lxml" if name == "lxml" else "python"] for name, rate in mixed_rates.items()}
     return {
         "lxml_version": lxml.__version__,
-        "gil_after_import": bool(getattr(sys, "_is_gil_enabled", lambda: True)()),
+        "gil_after_import": gil_enabled(),
         "python_gil_env": os.environ.get("PYTHON_GIL"),
         "threads": args.threads,
         "elements": args.elements,
