@@ -83,7 +83,7 @@ def run_legacy(installed: list[Installed], profile: Profile, out_dir: Path) -> l
     log = out_dir / "logs" / "legacy.log"
     step(f"Legacy extension beside Python (lxml): {profile.legacy_rounds} rounds of "
          f"{', '.join(m.name for m in modes)}")
-    pythons = {m.name: venv_python(m.installed, log) for m in modes}
+    pythons = {inst.name: venv_python(inst, log) for inst in installed}
     for m in modes:
         claim_dir(raw_dir(out_dir, m.name), build_key_of(m.installed.manifest))
     failures = []
@@ -93,7 +93,7 @@ def run_legacy(installed: list[Installed], profile: Profile, out_dir: Path) -> l
             if target.is_file():
                 continue
             note(f"round {round_no + 1}/{profile.legacy_rounds}: legacy_mix on {m.name}")
-            error = run_into(target, lambda part: [str(pythons[m.name]), "-s", str(SCRIPT), "--seconds",
+            error = run_into(target, lambda part: [str(pythons[m.installed.name]), "-s", str(SCRIPT), "--seconds",
                                                    str(profile.legacy_seconds), "-o", str(part)],
                              log, f"legacy_mix on {m.name}", env=m.env)
             if error:
