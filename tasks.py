@@ -24,9 +24,12 @@ from ownbench.reproduce import reproduce as run_reproduce
 from ownbench.results import default_run_dir, latest_run_dir, write_json
 from ownbench.results_index import write_index
 from ownbench.sources import SourceOptions
-from ownbench.variants import get_variant, select_variants
+from ownbench.variants import builds_of, get_variant, select_variants
 from ownbench.versions import DEFAULT_VERSION, get_release
 from ownbench.worktree import work_tree
+
+VARIANT_HELP = ("stock, ft, owner, owner:transfer, owner:share, owner:adaptive (the owner build run with that "
+                "PYTHON_OWNERSHIP policy) or all (stock, ft, owner); comma-separated")
 
 
 def _fail(exc: ToolkitError) -> None:
@@ -48,7 +51,7 @@ def fetch(c: Context, tarball: str = "", git_remote: str = "", version: str = DE
         _fail(exc)
 
 
-@task(help={"variant": "stock, ft, owner or all", "refresh": "write the owner tree's commits back to patches/",
+@task(help={"variant": VARIANT_HELP, "refresh": "write the owner tree's commits back to patches/",
             "allow_fewer": "let --refresh write fewer patches than patches/series lists (after squashing)"})
 def patch(c: Context, variant: str = "owner", refresh: bool = False, allow_fewer: bool = False) -> None:
     """Make a variant's work tree: pristine source + patches/series + cpython-overlay/."""
@@ -57,7 +60,7 @@ def patch(c: Context, variant: str = "owner", refresh: bool = False, allow_fewer
             for written in pipeline.refresh_patches(variant, allow_fewer):
                 console.print(str(written))
             return
-        for v in select_variants(variant):
+        for v in builds_of(select_variants(variant)):
             console.print(str(pipeline.patch_variant(v, get_release())))
     except ToolkitError as exc:
         _fail(exc)
@@ -70,7 +73,7 @@ def _build_options(jobs: int, arch: str, pgo: bool = False, tsan: bool = False) 
     return BuildOptions(jobs=jobs or BuildOptions().jobs, pgo=pgo, arch=get_arch(arch), tsan=tsan)
 
 
-@task(help={"variant": "stock, ft, owner or all (comma-separated)", "jobs": "parallel make jobs",
+@task(help={"variant": VARIANT_HELP + " (a policy builds owner)", "jobs": "parallel make jobs",
             "pgo": "profile-guided and link-time optimization (--enable-optimizations --with-lto), into obj-pgo/ and "
                    "install-pgo/", "arch": ARCH_HELP,
             "tsan": "ThreadSanitizer build (--with-thread-sanitizer) into install-tsan/; ft and owner only"})
@@ -85,7 +88,7 @@ def build(c: Context, variant: str = "all", jobs: int = 0, pgo: bool = False, ar
         _fail(exc)
 
 
-@task(help={"variant": "stock, ft, owner or all", "tests": "comma-separated test names (default: the variant's list)",
+@task(help={"variant": VARIANT_HELP, "tests": "comma-separated test names (default: the variant's list)",
             "out": "results directory (default: results/<date>-<label>-<arch>-tests)", "label": "results label",
             "arch": ARCH_HELP,
             "tsan": "run on the ThreadSanitizer build with CPython's suppressions; any TSan report fails "
@@ -115,7 +118,7 @@ def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", lab
         _fail(exc)
 
 
-@task(help={"profile": "quick or full", "variant": "variants to compare (comma-separated, or all)",
+@task(help={"profile": "quick or full", "variant": VARIANT_HELP,
             "out": "results directory (default: results/<date>-<label>-<arch>-<profile>)", "label": "results label",
             "arch": ARCH_HELP, "allow_emulated": "benchmark a foreign architecture under qemu anyway",
             "rounds": "pyperformance rounds, variants interleaved in each (default: the profile's)",
@@ -153,7 +156,7 @@ def report(c: Context, out: str = "", index: bool = False, pool: str = "") -> No
         _fail(exc)
 
 
-@task(help={"profile": "quick or full", "variant": "variants (default all)", "label": "results label",
+@task(help={"profile": "quick or full", "variant": VARIANT_HELP + " (default all)", "label": "results label",
             "jobs": "parallel make jobs", "arch": ARCH_HELP,
             "allow_emulated": "benchmark a foreign architecture under qemu anyway",
             "rounds": "pyperformance rounds, variants interleaved in each (default: the profile's)",
@@ -189,7 +192,7 @@ def regen_configure(c: Context, variant: str = "owner") -> None:
         _fail(exc)
 
 
-@task(name="abi-check", help={"variant": "variants to check (default owner)", "out": "results directory",
+@task(name="abi-check", help={"variant": VARIANT_HELP + " (default owner)", "out": "results directory",
                               "label": "results label"})
 def abi_check(c: Context, variant: str = "owner", out: str = "", label: str = "local") -> None:
     """Install binary cp314t wheels from PyPI (numpy, markupsafe, PyYAML, msgpack) into a variant and use them."""
@@ -198,7 +201,7 @@ def abi_check(c: Context, variant: str = "owner", out: str = "", label: str = "l
         out_dir = Path(out) if out else default_run_dir(label, "tests")
         for v in select_variants(variant):
             installed = load_installed(v, release)
-            write_json(out_dir / "abi" / f"{v.name}.json", check_wheels(installed, out_dir / "logs" / "abi.log"))
+            write_json(out_dir / "abi" / f"{v.file_name}.json", check_wheels(installed, out_dir / "logs" / "abi.log"))
     except ToolkitError as exc:
         _fail(exc)
 

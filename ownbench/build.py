@@ -55,7 +55,13 @@ class Installed:
 
     @property
     def name(self) -> str:
-        """The variant's name with its build's suffix ('owner', 'owner-tsan', 'owner-pgo', 'owner-aarch64')."""
+        """The variant's file name with its build's suffix ('owner', 'owner-transfer', 'owner-tsan', 'owner-pgo',
+        'owner-aarch64'): what its result files are called."""
+        return f"{self.variant.file_name}{tsan.build_suffix(self.arch, self.tsan, self.pgo)}"
+
+    @property
+    def build_name(self) -> str:
+        """The build's name with its suffix, whatever the policy ('owner-tsan' for owner:transfer under TSan)."""
         return f"{self.variant.name}{tsan.build_suffix(self.arch, self.tsan, self.pgo)}"
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from .markdown import table
 from .ratios import Ratio
+from .variants import POLICY_ENV, policy_labels, policy_of
 
 NOT_MEASURED = "not measured in this run"
 
@@ -65,16 +66,39 @@ def steal_rows(summary: dict[str, Any]) -> list[list[str]]:
              f"(median){extra}"]]
 
 
+def contended_ratios(times: dict[str, dict[str, float]], variant: str) -> dict[str, float]:
+    """Case -> time of `variant` / time of ft, for the cases both ran."""
+    if variant not in times or "ft" not in times:
+        return {}
+    return {c: times[variant][c] / times["ft"][c] for c in sorted(set(times[variant]) & set(times["ft"]))}
+
+
 def contended_rows(summary: dict[str, Any]) -> list[list[str]]:
-    times = summary.get("ownership", {}).get("contended", {})
-    if "owner" not in times or "ft" not in times:
+    ratios = contended_ratios(summary.get("ownership", {}).get("contended", {}), "owner")
+    if not ratios:
         return []
-    cases = sorted(set(times["owner"]) & set(times["ft"]))
-    ratios = {c: times["owner"][c] / times["ft"][c] for c in cases}
     worst = max(ratios, key=lambda c: ratios[c])
     return [["Contended workloads: time, owner / ft (geomean of the cases)",
              f"{statistics.geometric_mean(ratios.values()):.2f}",
              f"median of the repeats per case; worst {worst} at {ratios[worst]:.2f} (< 1 is faster)"]]
+
+
+def policy_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """One row per owner variant run with an explicit policy: its contended geomean and steal median against ft."""
+    ownership = summary.get("ownership", {})
+    contended, steal = ownership.get("contended", {}), ownership.get("steal_roundtrip", {})
+    rows = []
+    for v in policy_labels(dict.fromkeys([*contended, *steal])):
+        ratios = contended_ratios(contended, v)
+        cells = [f"contended {statistics.geometric_mean(ratios.values()):.2f}" if ratios else "",
+                 f"steal median {steal[v]['median_ns'] / steal['ft']['median_ns']:.2f}"
+                 if v in steal and "ft" in steal else ""]
+        if any(cells):
+            rows.append([f"Policy {v} ({POLICY_ENV}={policy_of(v)}): contended time (geomean of the cases) and "
+                         "steal round trip median, / ft", ", ".join(c for c in cells if c),
+                         "time and latency ratios, < 1 is faster; the rows above are owner with the build's default "
+                         "policy"])
+    return rows
 
 
 def scaling_rows(summary: dict[str, Any]) -> list[list[str]]:
@@ -115,8 +139,8 @@ def legacy_rows(summary: dict[str, Any]) -> list[list[str]]:
 def headline_markdown(summary: dict[str, Any]) -> str:
     """The headline section; rows whose benchmark did not run are left out, the CLock row says why it is empty."""
     rows = [*single_thread_rows(summary), *microbenchmark_rows(summary), *critical_section_rows(summary),
-            *steal_rows(summary), *contended_rows(summary), *scaling_rows(summary), *memory_rows(summary),
-            *legacy_rows(summary)]
+            *steal_rows(summary), *contended_rows(summary), *policy_rows(summary), *scaling_rows(summary),
+            *memory_rows(summary), *legacy_rows(summary)]
     return "\n".join(["## Headline", "",
                       "The design's open questions, each with what this run measured (details below).", "",
                       table(["question", "figure", "what it means"], rows)])

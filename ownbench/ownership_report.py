@@ -8,9 +8,15 @@ from typing import Any
 from .bench.ownership import contended_medians, load_ownership, local_rates, pooled_latency, stats_by_case
 from .markdown import ordered, table
 from .plots import lines
+from .variants import ownership_labels
 
 Runs = dict[str, list[dict[str, Any]]]
 """Variant -> stored runs of one script."""
+
+
+def against_ft(order: list[str]) -> list[str]:
+    """The ownership variants (owner, owner:transfer, ...) to compare with ft, if ft ran."""
+    return ownership_labels(order) if "ft" in order else []
 
 
 def _latency_row(label: list[str], lat: dict[str, float]) -> list[str]:
@@ -39,9 +45,9 @@ def steal_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
         "switch interval). Requests per handoff counts the steal requests the run posted (owner only): more than "
         "one means other objects (the turn counters) moved too.", "",
         table(["variant", "handoffs", "median ns", "p99 ns", "requests per handoff"], rows)]
-    if "owner" in lat and "ft" in lat:
-        lines += ["", f"owner / ft: median {lat['owner']['median_ns'] / lat['ft']['median_ns']:.2f}, "
-                      f"p99 {lat['owner']['p99_ns'] / lat['ft']['p99_ns']:.2f} (latency ratios, < 1 is faster)."]
+    for v in against_ft(order):
+        lines += ["", f"{v} / ft: median {lat[v]['median_ns'] / lat['ft']['median_ns']:.2f}, "
+                      f"p99 {lat[v]['p99_ns'] / lat['ft']['p99_ns']:.2f} (latency ratios, < 1 is faster)."]
     return "\n".join(lines), {**{v: lat[v] for v in order}, "requests_per_handoff": per}
 
 
@@ -82,17 +88,19 @@ def local_table(runs: Runs, order: list[str], cores: int, out_dir: Path) -> tupl
 def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
     medians = {v: contended_medians(runs[v]) for v in order}
     cases = list(medians[order[0]])
-    pair = "owner" in order and "ft" in order
+    owners = against_ft(order)
     rows = [[c, *(f"{medians[v][c] * 1e3:.1f}" if c in medians[v] else "-" for v in order),
-             *([f"{medians['owner'][c] / medians['ft'][c]:.2f}"] if pair else [])] for c in cases]
+             *(f"{medians[v][c] / medians['ft'][c]:.2f}" if c in medians[v] and c in medians["ft"] else "-"
+               for v in owners)] for c in cases]
     first = runs[order[0]][0]
     text = "\n".join([
         "### Contended workloads", "",
         f"{first['threads']} threads share objects (`bench/ownership/contended.py`: a queue.Queue producer and "
         "consumer, appends to one list, stores into one dict, reads of one dict and list with 1 % writes, "
         "ThreadPoolExecutor.map); ms per case, median over rounds of the median of "
-        f"{first['repeats']} repeats" + ("; owner / ft is a time ratio, < 1 is faster." if pair else "."), "",
-        table(["case", *order, *(["owner / ft"] if pair else [])], rows)])
+        f"{first['repeats']} repeats" + ("; the `/ ft` columns are time ratios, < 1 is faster." if owners else "."),
+        "",
+        table(["case", *order, *(f"{v} / ft" for v in owners)], rows)])
     return text, {v: medians[v] for v in order}
 
 

@@ -18,11 +18,12 @@ from .bench.single_thread import run_single_thread
 from .build import BuildOptions, Installed, build, load_installed
 from .console import note
 from .errors import ToolkitError
+from .ownership_policy import policy_in_effect
 from .provenance import toolkit_state
 from .regrtest import TestCounts, default_tests, run_tests
 from .results import read_json, write_json
 from .sources import SourceArchive, SourceOptions, default_chain, fetch
-from .variants import Variant, get_variant
+from .variants import Variant, builds_of, get_variant
 from .versions import Release
 from .whole_suite import load_records, run_whole_suite, verdicts
 from .worktree import default_series, series_for, work_tree
@@ -47,12 +48,14 @@ def refresh_patches(variant_name: str = "owner", allow_fewer: bool = False) -> l
 
 
 def build_variants(variants: list[Variant], release: Release, options: BuildOptions) -> list[Installed]:
-    """Build each variant (fetching the source once); unsupported TSan builds are refused before anything runs."""
+    """Build each variant's build once (owner:transfer is owner), fetching the source once; unsupported TSan builds
+    are refused before anything runs."""
+    builds = builds_of(variants)
     if options.tsan:
-        for v in variants:
+        for v in builds:
             tsan.check_supported(v, options.arch, options.pgo)
     archive = fetch_source(release)
-    return [build(v, release, archive, options) for v in variants]
+    return [build(v, release, archive, options) for v in builds]
 
 
 def installed_variants(variants: list[Variant], release: Release, arch: Arch, tsan_build: bool = False,
@@ -63,7 +66,7 @@ def installed_variants(variants: list[Variant], release: Release, arch: Arch, ts
 
 def tsan_run(variant: Variant, out_dir: Path) -> tsan.TsanRun:
     """TSan logs under out_dir/tsan/<variant>/, with a copy of the suppressions the pristine source ships."""
-    log_dir = out_dir / "tsan" / variant.name
+    log_dir = out_dir / "tsan" / variant.file_name
     return tsan.TsanRun(tsan.pristine_suppressions(work_tree(variant), log_dir / Path(tsan.SUPPRESSIONS).name),
                         log_dir)
 
@@ -89,6 +92,8 @@ def test_variants(
         for v in variants:
             tsan.check_supported(v, arch)
     installed = installed_variants(variants, release, arch, tsan_build)
+    if not arch.native:
+        ensure_binfmt(arch)
     record_run(out_dir, label, "tsan" if tsan_build else "tests", installed)
     return all([run_regrtest(v, release, tests, out_dir, arch, tsan_build).ok for v in variants])
 
@@ -100,21 +105,24 @@ def whole_suite_variants(variants: list[Variant], release: Release, out_dir: Pat
     record_run(out_dir, label, "tests", installed)
     run_whole_suite(installed, out_dir, rounds)
     found = verdicts(load_records(out_dir))
-    names = [v.name for v in variants]
+    names = [v.label for v in variants]
     return not any(f.bad_on(v) and not all(f.bad_on(o) for o in names if o != v) for f in found for v in names)
 
 
 def record_run(out_dir: Path, label: str, profile: str, installed: list[Installed]) -> None:
-    """Write (or extend) run.json: what was run, where, on which builds."""
+    """Write (or extend) run.json: what was run, where, on which builds, and the ownership policy each ownership
+    variant's interpreter reports (None for a build that cannot tell)."""
     run_file = out_dir / "run.json"
     run: dict[str, Any] = read_json(run_file) if run_file.is_file() else {
         "label": label, "profile": profile, "date": time.strftime("%Y-%m-%d"), "variants": [], "manifests": {},
         "failures": {},
     }
     for inst in installed:
-        if inst.variant.name not in run["variants"]:
-            run["variants"].append(inst.variant.name)
-        run["manifests"][inst.name if inst.tsan else inst.variant.name] = inst.manifest
+        if inst.variant.label not in run["variants"]:
+            run["variants"].append(inst.variant.label)
+        run["manifests"][inst.build_name if inst.tsan else inst.variant.name] = inst.manifest
+        if inst.variant.ownership:
+            run.setdefault("policies", {})[inst.variant.label] = policy_in_effect(inst)
     run["machine"] = machine.describe()
     run["toolkit"] = toolkit_state()
     run["emulated"] = run.get("emulated", False) or any(not i.arch.native for i in installed)

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .bench.ownership import raw_file
-from .bench.pyperformance_runner import merge_rounds
+from .bench.pyperformance_runner import merge_rounds, suite_file
 from .console import note, step
 from .errors import ToolkitError
 from .results import read_json, write_json
+from .variants import build_of
 
 ROUND = re.compile(r"^(?P<script>.+)\.r(?P<round>\d+)\.json$")
 
@@ -28,13 +29,14 @@ def _runs(dirs: list[Path]) -> list[dict[str, Any]]:
 
 
 def check_same_builds(dirs: list[Path], runs: list[dict[str, Any]]) -> None:
-    """Every run must have measured the same variants with the same builds (same build keys)."""
+    """Every run must have measured the same variants with the same builds (same build keys); policy variants
+    (owner:transfer) run their build's manifest (owner)."""
     first = runs[0]
     for d, run in zip(dirs[1:], runs[1:], strict=True):
         if run.get("variants") != first.get("variants"):
             raise ToolkitError(f"{d} measured {run.get('variants')}, {dirs[0]} measured {first.get('variants')}")
         for variant in first.get("variants", []):
-            key, other = (r["manifests"][variant].get("build_key") for r in (first, run))
+            key, other = (r["manifests"][build_of(variant)].get("build_key") for r in (first, run))
             if key != other:
                 raise ToolkitError(f"{variant} of {d} is another build ({other}) than in {dirs[0]} ({key}): "
                                    "only runs of the same builds can be pooled")
@@ -68,11 +70,11 @@ def pool(dirs: list[Path], dest: Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for variant in runs[0]["variants"]:
-        suites = [d / "pyperformance" / f"{variant}.json" for d in dirs]
+        suites = [suite_file(d, variant) for d in dirs]
         present = [s for s in suites if s.is_file()]
         if present and len(present) < len(suites):
             note(f"[yellow]{variant}: pyperformance results in {len(present)} of {len(suites)} runs only[/]")
-        merge_rounds(present, tmp / "pyperformance" / f"{variant}.json")
+        merge_rounds(present, suite_file(tmp, variant))
     _copy_ownership_records(dirs, tmp)
     run = dict(runs[0])
     run["label"] = f"pooled-{run.get('label', 'run')}"

@@ -6,7 +6,7 @@ import os
 import subprocess
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .console import console
@@ -15,11 +15,26 @@ from .errors import ToolkitError
 TAIL_LINES = 40
 HEARTBEAT_S = 60.0
 
+EnvChanges = Mapping[str, str | None]
+"""Changes to an inherited environment: a value sets the variable, None removes it."""
+
+
+def environment(changes: EnvChanges | None = None, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`base` (by default this process's environment) with `changes` applied."""
+    env = dict(os.environ if base is None else base)
+    for name, value in (changes or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
 
 def run_logged(
-    command: Sequence[str], log: Path, title: str, *, cwd: Path | None = None, env: dict[str, str] | None = None
+    command: Sequence[str], log: Path, title: str, *, cwd: Path | None = None, env: EnvChanges | None = None
 ) -> None:
-    """Run `command`, appending its output and duration to `log`; on failure, show the log's tail."""
+    """Run `command` with `env`'s changes to the environment, appending its output and duration to `log`; on
+    failure, show the log's tail."""
     log.parent.mkdir(parents=True, exist_ok=True)
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     started = time.monotonic()
@@ -29,7 +44,7 @@ def run_logged(
         with subprocess.Popen(
             list(command),
             cwd=cwd,
-            env={**os.environ, **(env or {})},
+            env=environment(env),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

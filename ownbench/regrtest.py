@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from .build import Installed
 from .console import note, step
+from .process import EnvChanges, environment
 from .results import write_json
 from .tsan import Scan, TsanRun
 from .variants import Variant
@@ -75,9 +75,10 @@ def count_junit(xml_file: Path) -> tuple[int, int, int]:
     return total - failed - skipped, failed, skipped
 
 
-def _run_teed(command: list[str], env: dict[str, str], log: Path) -> int:
-    """Run `command` with its output both shown and written to `log`; return its exit code."""
-    with log.open("w") as out, subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE,
+def _run_teed(command: list[str], env: EnvChanges, log: Path) -> int:
+    """Run `command` with `env`'s changes to the environment, its output both shown and written to `log`; return its
+    exit code."""
+    with log.open("w") as out, subprocess.Popen(command, env=environment(env), stdout=subprocess.PIPE,
                                                 stderr=subprocess.STDOUT, text=True, errors="replace") as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -92,21 +93,23 @@ def run_tests(installed: Installed, tests: tuple[str, ...], out: Path, jobs: int
     """Run `tests` with `python -m test -jN`, write the counts to `out` and return them.
 
     With `tsan` (a ThreadSanitizer build), TSAN_OPTIONS point at its suppressions and log directory, and the
-    reports found there and in regrtest's output are counted: any report fails the run.
+    reports found there and in regrtest's output are counted: any report fails the run. Every process runs with the
+    variant's environment (its ownership policy).
     """
     step(f"regrtest on {installed.name}: {' '.join(tests)}")
     with tempfile.TemporaryDirectory(prefix="ownbench-regrtest-") as tmp:
         junit = Path(tmp) / "junit.xml"
         command = [str(installed.python), "-m", "test", f"-j{jobs}", "--junit-xml", str(junit)]
+        env = installed.variant.environment()
         if tsan is None:
-            exit_code = subprocess.run([*command, *tests], check=False).returncode
+            exit_code = subprocess.run([*command, *tests], check=False, env=environment(env)).returncode
         else:
             tsan.clear()
-            exit_code = _run_teed(tsan.command(command, tests), tsan.env(), tsan.output_log)
+            exit_code = _run_teed(tsan.command(command, tests), {**env, **tsan.env()}, tsan.output_log)
         passed, failed, skipped = count_junit(junit) if junit.is_file() else (0, 0, 0)
     scan = tsan.scan() if tsan else Scan()
     counts = TestCounts(passed, failed, skipped, exit_code, tests, scan.reports, scan.fatal)
-    record = {"variant": installed.variant.name, "arch": installed.arch.machine,
+    record = {"variant": installed.variant.label, "arch": installed.arch.machine,
               "build_key": installed.manifest.get("build_key"), **asdict(counts)}
     if tsan:
         record.update(tsan=True, tsan_logs=str(tsan.log_dir), suppressions=str(tsan.suppressions),

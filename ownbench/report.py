@@ -11,23 +11,27 @@ import pyperf
 
 from .bench.callgrind import load_callgrind
 from .bench.legacy import legacy_summary, load_legacy
+from .bench.pyperformance_runner import suite_file
 from .bench.scaling import load_scaling, rates
+from .bench.single_thread import suite_file as single_thread_file
 from .console import step
 from .errors import ToolkitError
 from .headline import headline_markdown
 from .markdown import ordered, table
-from .ownership_report import ownership_section
+from .ownership_report import against_ft, ownership_section
 from .plots import grouped_bars, ratio_points
 from .provenance import committed_series_digest, owner_series
 from .ratios import Ratio, benchmark_ratios, geomean_ratio
 from .results import read_json, write_json
+from .variants import POLICY_ENV, label_of_file, ownership_labels, policy_of
 from .whole_suite import BAD, comparison_markdown, load_records
 
 MIB = 2**20
 
 
-def load_suites(out_dir: Path) -> dict[str, pyperf.BenchmarkSuite]:
-    return {p.stem: pyperf.BenchmarkSuite.load(str(p)) for p in sorted((out_dir / "pyperformance").glob("*.json"))}
+def load_suites(out_dir: Path, kind: str = "pyperformance") -> dict[str, pyperf.BenchmarkSuite]:
+    """Variant label -> its merged pyperf suite (<kind>/<variant file name>.json)."""
+    return {label_of_file(p.stem): pyperf.BenchmarkSuite.load(str(p)) for p in sorted((out_dir / kind).glob("*.json"))}
 
 
 def time_ratios(base: pyperf.BenchmarkSuite, other: pyperf.BenchmarkSuite) -> dict[str, float]:
@@ -56,7 +60,19 @@ def pyperf_table(files: list[Path]) -> str:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise ToolkitError(f"pyperf compare_to failed: {result.stderr.strip()}")
-    return all_benchmarks_table(result.stdout)
+    return labelled_header(all_benchmarks_table(result.stdout))
+
+
+def labelled_header(text: str) -> str:
+    """pyperf names its table's columns after the files ('owner-transfer'): give the header row the variants'
+    labels ('owner:transfer', as long, so the columns stay aligned)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("|"):
+            lines[i] = "|".join(cell.replace(cell.strip(), label_of_file(cell.strip())) if cell.strip() else cell
+                                for cell in line.split("|"))
+            break
+    return "\n".join(lines)
 
 
 def all_benchmarks_table(text: str) -> str:
@@ -83,12 +99,15 @@ def baseline_first(names: list[str], variants: list[str]) -> list[str]:
 
 
 def comparisons(order: list[str]) -> list[tuple[str, str]]:
-    """(base, other) pairs to report: every variant against the baseline, and owner against ft."""
+    """(base, other) pairs to report: every variant against the baseline, and owner (with each policy) against ft."""
     base = baseline_of(order)
     pairs = [(base, v) for v in order if v != base]
-    if "owner" in order and "ft" in order and ("ft", "owner") not in pairs:
-        pairs.append(("ft", "owner"))
+    pairs += [("ft", v) for v in against_ft(order) if ("ft", v) not in pairs]
     return pairs
+
+
+def ticked(names: list[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
 
 
 def ratio_row(base: str, other: str, ratio: Ratio) -> list[str]:
@@ -139,7 +158,19 @@ class ReportWriter:
         ]
         lines += ["", "## Builds", "", table(
             ["variant", "version", "configure", "compiler", "source", "series", "built"], rows)]
+        lines += self.policies()
         self.sections.append("\n".join(lines))
+
+    def policies(self) -> list[str]:
+        """The ownership policy each owner variant ran with, as its interpreter reported it."""
+        owners = ownership_labels(self.variants)
+        if not owners:
+            return []
+        reported = self.run.get("policies", {})
+        rows = [[f"`{v}`", policy_of(v) or "unset (the build's default)", reported.get(v) or "-"] for v in owners]
+        return ["", f"Ownership policy of each `owner` run: what `{POLICY_ENV}` was set to, and what the interpreter "
+                    "reported (`sys._ownership_policy()`; - for a build without it, which runs `transfer`).", "",
+                table(["variant", POLICY_ENV, "policy in effect"], rows)]
 
     def series_warning(self) -> list[str]:
         """A warning line when the owner build ran other patches than those committed in this checkout."""
@@ -159,10 +190,11 @@ class ReportWriter:
         pairs = comparisons(order)
         lines = ["## pyperformance", "",
                  f"Mean time per benchmark; pyperf's comparison (with its significance test) against `{base_name}`.",
-                 "", pyperf_table([self.out_dir / "pyperformance" / f"{v}.json" for v in order]), ""]
-        if ("ft", "owner") in pairs and base_name != "ft":
-            lines += ["`owner` against `ft`:", "",
-                      pyperf_table([self.out_dir / "pyperformance" / f"{v}.json" for v in ("ft", "owner")]), ""]
+                 "", pyperf_table([suite_file(self.out_dir, v) for v in order]), ""]
+        owners = against_ft(order)
+        if owners and base_name != "ft":
+            lines += [f"{ticked(owners)} against `ft`:", "",
+                      pyperf_table([suite_file(self.out_dir, v) for v in ("ft", *owners)]), ""]
         geo = {f"{other}_vs_{base}": geomean_ratio(suites[base], suites[other]) for base, other in pairs}
         rounds = self.run.get("rounds")
         lines += ["### Geometric mean of time ratios", "",
@@ -207,10 +239,9 @@ class ReportWriter:
             v: statistics.median(r.values()) / MIB for v, r in rss.items() if r}
 
     def single_thread(self) -> None:
-        files = {p.stem: p for p in sorted((self.out_dir / "single_thread").glob("*.json"))}
-        if len(files) < 2:
+        suites = load_suites(self.out_dir, "single_thread")
+        if len(suites) < 2:
             return
-        suites = {v: pyperf.BenchmarkSuite.load(str(p)) for v, p in files.items()}
         order = baseline_first(list(suites), self.variants)
         base_name = order[0]
         pairs = comparisons(order)
@@ -224,9 +255,11 @@ class ReportWriter:
                  "that spans 1.00 (no measurable difference).", "",
                  table(["benchmark", *per], rows), "",
                  f"pyperf's comparison against `{base_name}`, with its significance test:", "",
-                 pyperf_table([files[v] for v in order])]
-        if ("ft", "owner") in pairs and base_name != "ft":
-            lines += ["", "`owner` against `ft`:", "", pyperf_table([files["ft"], files["owner"]])]
+                 pyperf_table([single_thread_file(self.out_dir, v) for v in order])]
+        owners = against_ft(order)
+        if owners and base_name != "ft":
+            lines += ["", f"{ticked(owners)} against `ft`:", "",
+                      pyperf_table([single_thread_file(self.out_dir, v) for v in ("ft", *owners)])]
         self.sections.append("\n".join(lines))
         self.summary["single_thread"] = {k: {n: r.to_json() for n, r in p.items()} for k, p in per.items()}
 
@@ -270,23 +303,23 @@ class ReportWriter:
             return
         order = ordered(list(data), self.variants)
         base_name = baseline_of(order)
-        owner_vs_ft = "owner" in order and "ft" in order and base_name != "ft"
+        owners = against_ft(order) if base_name != "ft" else []
         workloads = sorted(data[order[0]])
         counts = {v: {w: min(data[v][w]) for w in workloads if w in data[v]} for v in order}
         rows = []
         for w in workloads:
             base = counts.get(base_name, {}).get(w)
             cells = [f"{counts[v][w]:,}" + (f" ({counts[v][w] / base:.3f})" if base and v != base_name else "")
-                     for v in order]
-            if owner_vs_ft:
-                cells.append(f"{counts['owner'][w] / counts['ft'][w]:.3f}")
+                     if w in counts[v] else "-" for v in order]
+            cells += [f"{counts[v][w] / counts['ft'][w]:.3f}" if w in counts[v] and w in counts["ft"] else "-"
+                      for v in owners]
             rows.append([w, *cells])
         self.sections.append("\n".join([
             "## Instruction counts (callgrind)", "",
             f"Total instructions per workload (`bench/callgrind/`); in parentheses, the ratio to {base_name} "
             "(< 1 is fewer). Callgrind counts instructions, not their cost: an atomic read-modify-write counts as "
             "one.", "",
-            table(["workload", *order, *(["owner / ft"] if owner_vs_ft else [])], rows)]))
+            table(["workload", *order, *(f"{v} / ft" for v in owners)], rows)]))
         self.summary["instructions"] = counts
 
     def ownership(self) -> None:
@@ -317,10 +350,10 @@ class ReportWriter:
                  "runs lxml without any protection: the parallel reference, not a safe configuration.", "",
                  table(["build", "GIL after import", *(f"{n} fraction" for n in names), "sum (range over rounds)",
                         "lxml trees/s alone", "CLock acquisitions"], rows)]
-        if "owner" in found and "ft" in found:
-            cost = found["ft"]["lxml_solo_per_s"] / found["owner"]["lxml_solo_per_s"]
-            lines += ["", f"lxml alone, time per tree owner / ft: {cost:.3f} (< 1 is faster)."]
-            found["owner"]["lxml_time_vs_ft"] = cost
+        for v in against_ft(order):
+            cost = found["ft"]["lxml_solo_per_s"] / found[v]["lxml_solo_per_s"]
+            lines += ["", f"lxml alone, time per tree {v} / ft: {cost:.3f} (< 1 is faster)."]
+            found[v]["lxml_time_vs_ft"] = cost
         self.sections.append("\n".join(lines))
         self.summary["legacy"] = found
 

@@ -13,7 +13,7 @@ from .errors import ToolkitError
 from .regrtest import smoke_tests
 from .report import write_report
 from .results import default_run_dir, read_json, write_json
-from .variants import Variant
+from .variants import Variant, builds_of
 from .versions import Release
 from .worktree import series_for, work_tree
 
@@ -57,19 +57,21 @@ def reproduce(
     banner(1, "fetch")
     archive = pipeline.fetch_source(release)
     banner(2, "patch")
-    for v in variants:
+    for v in builds_of(variants):
         work_tree(v).prepare(archive, series_for(v))
     banner(3, "build")
-    installed = [build(v, release, archive, options) for v in variants]
-    pipeline.record_run(out_dir, label, profile.name, installed)
+    for v in builds_of(variants):
+        build(v, release, archive, options)
+    pipeline.record_run(out_dir, label, profile.name,
+                        pipeline.installed_variants(variants, release, arch, pgo=options.pgo))
     banner(4, "smoke test")
     for v in variants:
         if _smoke_done(out_dir, v, release, options):
-            note(f"{v.name}: smoke test already passed")
+            note(f"{v.label}: smoke test already passed")
             continue
         counts = pipeline.run_regrtest(v, release, smoke_tests(v), out_dir, arch, pgo=options.pgo)
         if not counts.ok:
-            raise ToolkitError(f"smoke test failed on {v.name}; see the regrtest output above")
+            raise ToolkitError(f"smoke test failed on {v.label}; see the regrtest output above")
     banner(5, f"benchmarks ({profile.name})")
     pipeline.run_benchmarks(variants, release, profile, out_dir, label, arch, allow_emulated, options.pgo)
     banner(6, "report")

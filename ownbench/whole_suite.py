@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
@@ -14,7 +13,9 @@ from typing import Any
 from .build import Installed
 from .console import note, step
 from .markdown import table
+from .process import environment
 from .results import read_json, write_json
+from .variants import file_name
 
 TIMEOUT_S = 900
 """regrtest's per-file timeout: a file still running after it is killed and counted as a hang."""
@@ -80,12 +81,12 @@ def bad_file_reasons(lines: list[str], outcomes: dict[str, str]) -> dict[str, li
 
 
 def record_path(out_dir: Path, variant: str, round_no: int) -> Path:
-    return out_dir / "regrtest" / "whole" / f"{variant}-round{round_no}.json"
+    return out_dir / "regrtest" / "whole" / f"{file_name(variant)}-round{round_no}.json"
 
 
 def run_round(installed: Installed, out_dir: Path, round_no: int, jobs: int = 2) -> dict[str, Any]:
     """One whole-suite run of one variant; a finished round of the same build is reused, not rerun."""
-    out = record_path(out_dir, installed.variant.name, round_no)
+    out = record_path(out_dir, installed.variant.label, round_no)
     build_key = installed.manifest.get("build_key")
     if out.is_file():
         done = read_json(out)
@@ -102,12 +103,13 @@ def run_round(installed: Installed, out_dir: Path, round_no: int, jobs: int = 2)
     start = time.monotonic()
     partial = log.with_suffix(".log.part")
     with partial.open("w") as sink:
+        env = {**installed.variant.environment(), "PYTHON_COLORS": "0", "NO_COLOR": "1"}
         exit_code = subprocess.run(command, stdout=sink, stderr=subprocess.STDOUT, check=False,
-                                   env={**os.environ, "PYTHON_COLORS": "0", "NO_COLOR": "1"}).returncode
+                                   env=environment(env)).returncode
     partial.replace(log)
     lines = log.read_text(errors="replace").splitlines()
     outcomes = parse_outcomes(lines)
-    record = {"variant": installed.variant.name, "round": round_no, "build_key": build_key,
+    record = {"variant": installed.variant.label, "round": round_no, "build_key": build_key,
               "series": installed.manifest.get("series"), "exit_code": exit_code,
               "wall_s": round(time.monotonic() - start, 1), "command": command, "outcomes": outcomes,
               "reasons": bad_file_reasons(lines, outcomes)}

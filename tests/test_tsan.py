@@ -20,7 +20,7 @@ from ownbench.build import BuildOptions, Installed, build, build_dirs, configure
 from ownbench.errors import ToolkitError
 from ownbench.regrtest import run_tests
 from ownbench.report import ReportWriter
-from ownbench.variants import VARIANTS
+from ownbench.variants import VARIANTS, get_variant
 from ownbench.versions import get_release
 from ownbench.worktree import BASELINE_TAG, work_tree
 
@@ -44,14 +44,18 @@ SUMMARY: ThreadSanitizer: thread leak Modules/_threadmodule.c:300 in do_start_jo
 ThreadSanitizer: reported 1 warnings
 """
 
-# Stands in for a TSan interpreter running regrtest: records its command line and TSAN_OPTIONS, writes a junit
-# file with two passing cases and, when REPORT is set, a TSan report where log_path tells it to.
+# Stands in for a TSan interpreter running regrtest: answers the toolkit's `-c` policy probe (no
+# sys._ownership_policy, as an older build), records its command line, TSAN_OPTIONS and PYTHON_OWNERSHIP, writes a
+# junit file with two passing cases and, when REPORT is set, a TSan report where log_path tells it to.
 FAKE_PYTHON = """#!{python}
 import json, os, sys
 argv = sys.argv[1:]
+if argv[0] == "-c":
+    exec(argv[1])
+    sys.exit()
 options = dict(o.split("=", 1) for o in os.environ.get("TSAN_OPTIONS", "").split())
 with open(os.environ["FAKE_RECORD"], "w") as f:
-    json.dump({{"argv": argv, "options": options}}, f)
+    json.dump({{"argv": argv, "options": options, "policy": os.environ.get("PYTHON_OWNERSHIP")}}, f)
 junit = argv[argv.index("--junit-xml") + 1]
 with open(junit, "w") as f:
     f.write('<testsuites><testsuite><testcase name="a"/><testcase name="b"/></testsuite></testsuites>')
@@ -260,6 +264,26 @@ def test_tsan_test_run_end_to_end(report: str, tmp_path: Path, monkeypatch: pyte
     assert not (out / "regrtest" / "owner.json").exists()
     run = json.loads((out / "run.json").read_text())
     assert run["profile"] == "tsan" and list(run["manifests"]) == ["owner-tsan"]
+    assert run["policies"] == {"owner": None} and seen["policy"] is None
+
+
+def test_tsan_run_of_a_policy_variant_has_its_own_files_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_owner_tree()
+    fake_tsan_install(tmp_path)
+    record = tmp_path / "record.json"
+    monkeypatch.setenv("FAKE_RECORD", str(record))
+    monkeypatch.setenv("REPORT", "")
+    out = tmp_path / "results"
+    assert pipeline.test_variants([get_variant("owner:share")], get_release(), (), out, native_arch(), "t", True)
+    seen = json.loads(record.read_text())
+    assert seen["policy"] == "share"
+    assert Path(seen["options"]["log_path"]) == out / "tsan" / "owner-share" / "tsan_log"
+    result = json.loads((out / "regrtest" / "owner-share-tsan.json").read_text())
+    assert result["variant"] == "owner:share" and result["tsan"] is True
+    run = json.loads((out / "run.json").read_text())
+    assert run["variants"] == ["owner:share"] and list(run["manifests"]) == ["owner-tsan"]
 
 
 def test_run_tests_without_tsan_sets_no_tsan_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

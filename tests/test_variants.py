@@ -17,6 +17,7 @@ from ownbench.variants import PGO_FLAGS, VARIANTS, get_variant, select_variants
 from ownbench.versions import get_release
 
 REPO = Path(__file__).resolve().parent.parent
+SPELLINGS = "valid variants: stock, ft, owner, owner:transfer, owner:share, owner:adaptive, all"
 
 
 def test_three_variants_with_their_configure_flags() -> None:
@@ -35,7 +36,7 @@ def test_three_variants_with_their_configure_flags() -> None:
 def test_selection() -> None:
     assert [v.name for v in select_variants("all")] == ["stock", "ft", "owner"]
     assert [v.name for v in select_variants("ft, stock,ft")] == ["ft", "stock"]
-    with pytest.raises(ToolkitError, match="valid variants: stock, ft, owner, all"):
+    with pytest.raises(ToolkitError, match=SPELLINGS):
         get_variant("nope")
 
 
@@ -46,7 +47,7 @@ def invoke(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_unknown_variant_lists_valid_ones() -> None:
     result = invoke("build", "--variant", "nope")
     assert result.returncode == 1
-    assert "unknown variant 'nope'; valid variants: stock, ft, owner, all" in result.stderr
+    assert f"unknown variant 'nope'; {SPELLINGS}" in result.stderr
 
 
 def test_cli_lists_every_task_with_help() -> None:
@@ -63,6 +64,17 @@ def test_rounds_override_the_profile() -> None:
     assert get_profile("quick", 4).pyperformance_benchmarks == PROFILES["quick"].pyperformance_benchmarks
     with pytest.raises(ToolkitError, match="--rounds"):
         get_profile("quick", -1)
+
+
+def test_quick_benchmarks_are_names_pyperformance_knows() -> None:
+    """pyperformance only warns about an unknown -b name and runs nothing: every name must be in its manifest."""
+    names = PROFILES["quick"].pyperformance_benchmarks
+    assert names is not None
+    assert {"asyncio_tcp", "asyncio_tcp_ssl", "coroutines", "xml_etree"} <= set(names)
+    listing = subprocess.run([sys.executable, "-m", "pyperformance", "list", "-b", ",".join(names)],
+                             capture_output=True, text=True, check=True)
+    listed = [ln[2:].strip() for ln in listing.stdout.splitlines() if ln.startswith("- ")]
+    assert sorted(listed) == sorted(names), listing.stderr
 
 
 def test_pgo_builds_have_their_own_directories_and_flags() -> None:

@@ -1,7 +1,8 @@
 """The legacy-extension benchmark (bench/ownership/legacy_mix.py): lxml beside pure Python, variants interleaved.
 
-lxml comes from the package index pip is configured with, into one virtual environment per build. `ft` runs twice:
-as a user gets it (lxml turns the GIL on) and with PYTHON_GIL=0, the unprotected parallel reference.
+lxml comes from the package index pip is configured with, into one virtual environment per build (shared by the
+policy variants of the build). `ft` runs twice: as a user gets it (lxml turns the GIL on) and with PYTHON_GIL=0, the
+unprotected parallel reference.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..console import note, step
 from ..errors import ToolkitError
 from ..process import run_logged
 from ..results import read_json
+from ..variants import file_name, label_of_file
 from .interleave import rotated
 from .profiles import Profile
 from .pyperformance_runner import run_into
@@ -32,19 +34,23 @@ READY = ".ownbench-ready"
 
 @dataclass(frozen=True)
 class Mode:
-    """One column of the benchmark: a build, and the environment it runs with."""
+    """One column of the benchmark: a variant, and what the mode changes in the environment it runs with."""
 
     name: str
     installed: Installed
     env: dict[str, str]
 
+    def environment(self) -> dict[str, str | None]:
+        """The variant's environment changes (its ownership policy), then the mode's."""
+        return {**self.installed.variant.environment(), **self.env}
+
 
 def modes_of(installed: list[Installed]) -> list[Mode]:
-    """Each build as users run it, and `ft` again with PYTHON_GIL=0."""
+    """Each variant as users run it, and `ft` again with PYTHON_GIL=0."""
     found = []
     for inst in installed:
-        found.append(Mode(inst.variant.name, inst, {}))
-        if inst.variant.name == "ft":
+        found.append(Mode(inst.variant.label, inst, {}))
+        if inst.variant.label == "ft":
             found.append(Mode("ft-gil0", inst, {"PYTHON_GIL": "0"}))
     return found
 
@@ -55,7 +61,8 @@ def venv_dir(inst: Installed) -> Path:
 
 
 def venv_python(inst: Installed, log: Path) -> Path:
-    """The interpreter of the build's lxml environment, made (or remade, if a former attempt stopped) first."""
+    """The interpreter of the build's lxml environment, made (or remade, if a former attempt stopped) first with the
+    variant's environment."""
     venv = venv_dir(inst)
     python = venv / "bin" / "python"
     marker = venv / READY
@@ -63,9 +70,10 @@ def venv_python(inst: Installed, log: Path) -> Path:
         return python
     shutil.rmtree(venv, ignore_errors=True)
     try:
-        run_logged([str(inst.python), "-m", "venv", str(venv)], log, f"venv for lxml on {inst.name}")
+        run_logged([str(inst.python), "-m", "venv", str(venv)], log, f"venv for lxml on {inst.build_name}",
+                   env=inst.variant.environment())
         run_logged([str(python), "-m", "pip", "install", "--only-binary", ":all:", LXML_REQUIREMENT], log,
-                   f"pip install {LXML_REQUIREMENT} on {inst.name}")
+                   f"pip install {LXML_REQUIREMENT} on {inst.build_name}", env=inst.variant.environment())
     except ToolkitError:
         shutil.rmtree(venv, ignore_errors=True)
         raise
@@ -74,7 +82,7 @@ def venv_python(inst: Installed, log: Path) -> Path:
 
 
 def raw_dir(out_dir: Path, mode: str) -> Path:
-    return out_dir / "raw" / "legacy" / mode
+    return out_dir / "raw" / "legacy" / file_name(mode)
 
 
 def run_legacy(installed: list[Installed], profile: Profile, out_dir: Path) -> list[str]:
@@ -83,7 +91,8 @@ def run_legacy(installed: list[Installed], profile: Profile, out_dir: Path) -> l
     log = out_dir / "logs" / "legacy.log"
     step(f"Legacy extension beside Python (lxml): {profile.legacy_rounds} rounds of "
          f"{', '.join(m.name for m in modes)}")
-    pythons = {inst.name: venv_python(inst, log) for inst in installed}
+    builds = {inst.build_name: inst for inst in installed}  # owner and owner:transfer share one lxml environment
+    pythons = {name: venv_python(inst, log) for name, inst in builds.items()}
     for m in modes:
         claim_dir(raw_dir(out_dir, m.name), build_key_of(m.installed.manifest))
     failures = []
@@ -93,9 +102,9 @@ def run_legacy(installed: list[Installed], profile: Profile, out_dir: Path) -> l
             if target.is_file():
                 continue
             note(f"round {round_no + 1}/{profile.legacy_rounds}: legacy_mix on {m.name}")
-            error = run_into(target, lambda part: [str(pythons[m.installed.name]), "-s", str(SCRIPT), "--seconds",
-                                                   str(profile.legacy_seconds), "-o", str(part)],
-                             log, f"legacy_mix on {m.name}", env=m.env)
+            error = run_into(target, lambda part: [str(pythons[m.installed.build_name]), "-s", str(SCRIPT),
+                                                   "--seconds", str(profile.legacy_seconds), "-o", str(part)],
+                             log, f"legacy_mix on {m.name}", env=m.environment())
             if error:
                 failures.append(f"legacy_mix on {m.name} (round {round_no + 1})")
                 note(f"[red]{failures[-1]} failed[/] (see {log}): {error}")
@@ -103,10 +112,10 @@ def run_legacy(installed: list[Installed], profile: Profile, out_dir: Path) -> l
 
 
 def load_legacy(out_dir: Path) -> dict[str, list[dict[str, Any]]]:
-    """Mode -> its stored runs, one per round (raw/legacy/<mode>/legacy_mix.r<round>.json)."""
+    """Mode -> its stored runs, one per round (raw/legacy/<mode's file name>/legacy_mix.r<round>.json)."""
     found: dict[str, list[dict[str, Any]]] = {}
     for path in sorted((out_dir / "raw" / "legacy").glob("*/legacy_mix.r*.json")):
-        found.setdefault(path.parent.name, []).append(read_json(path))
+        found.setdefault(label_of_file(path.parent.name), []).append(read_json(path))
     return found
 
 

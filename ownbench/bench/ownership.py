@@ -14,7 +14,9 @@ from typing import Any
 from .. import paths
 from ..build import Installed
 from ..console import note, step
+from ..process import EnvChanges, environment
 from ..results import read_json, write_json
+from ..variants import file_name
 from .interleave import rotated
 from .profiles import OwnershipSizes, Profile
 from .raw_records import build_key_of, claim_dir
@@ -34,19 +36,22 @@ ARGUMENTS: dict[str, Callable[[OwnershipSizes], list[str]]] = {
 
 
 def raw_dir(out_dir: Path, variant: str) -> Path:
-    """Where a variant's raw ownership records go (one directory per build, see raw_records)."""
-    return out_dir / "raw" / "ownership" / variant
+    """Where a variant's raw ownership records go (one directory per variant, see raw_records)."""
+    return out_dir / "raw" / "ownership" / file_name(variant)
 
 
 def raw_file(out_dir: Path, variant: str, script: str, round_no: int) -> Path:
     return raw_dir(out_dir, variant) / f"{script}.r{round_no}.json"
 
 
-def run_script(python: Path, name: str, sizes: OwnershipSizes, log: Path) -> dict[str, Any] | None:
-    """The script's JSON, or None if it failed or hung (its stderr goes to `log`)."""
+def run_script(python: Path, name: str, sizes: OwnershipSizes, log: Path,
+               env: EnvChanges | None = None) -> dict[str, Any] | None:
+    """The script's JSON, run with `env`'s changes to the environment, or None if it failed or hung (its stderr goes
+    to `log`)."""
     command = [str(python), "-s", str(SCRIPT_DIR / f"{name}.py"), *ARGUMENTS[name](sizes)]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+                                env=environment(env))
         outcome, stdout, stderr = f"exit {result.returncode}", result.stdout, result.stderr
     except subprocess.TimeoutExpired as exc:
         outcome, stdout, stderr = f"no result after {TIMEOUT_S} s", "", str(exc.stderr or "")
@@ -62,20 +67,22 @@ def run_ownership(installed: list[Installed], profile: Profile, out_dir: Path) -
     step(f"Ownership benchmarks: {sizes.rounds} rounds of {', '.join(ARGUMENTS)}")
     failures = []
     for inst in installed:
-        claim_dir(raw_dir(out_dir, inst.variant.name), build_key_of(inst.manifest))
+        claim_dir(raw_dir(out_dir, inst.variant.label), build_key_of(inst.manifest))
     for round_no in range(sizes.rounds):
         for index, name in enumerate(ARGUMENTS):
             for inst in rotated(installed, round_no + index):
-                target = raw_file(out_dir, inst.variant.name, name, round_no)
+                label = inst.variant.label
+                target = raw_file(out_dir, label, name, round_no)
                 if target.is_file():
                     continue
-                note(f"round {round_no + 1}/{sizes.rounds}: {name} on {inst.variant.name}")
-                data = run_script(inst.python, name, sizes, out_dir / "logs" / "ownership.log")
+                note(f"round {round_no + 1}/{sizes.rounds}: {name} on {label}")
+                data = run_script(inst.python, name, sizes, out_dir / "logs" / "ownership.log",
+                                  inst.variant.environment())
                 if data is None:
-                    failures.append(f"{name} on {inst.variant.name} (round {round_no + 1})")
+                    failures.append(f"{name} on {label} (round {round_no + 1})")
                     note(f"[red]{failures[-1]} failed[/] (see {out_dir / 'logs' / 'ownership.log'})")
                     continue
-                write_json(target, {"variant": inst.variant.name, "round": round_no,
+                write_json(target, {"variant": label, "round": round_no,
                                     "build_key": build_key_of(inst.manifest), **data})
     return failures
 

@@ -10,7 +10,10 @@ from ..errors import ToolkitError
 QUICK_BENCHMARKS: tuple[str, ...] = (
     "chaos", "deltablue", "fannkuch", "float", "go", "hexiom", "nbody", "nqueens",
     "raytrace", "richards", "spectral_norm", "unpack_sequence", "generators", "deepcopy", "json_dumps",
+    "asyncio_tcp", "asyncio_tcp_ssl", "coroutines", "xml_etree",
 )
+"""pyperformance names (`-b`); xml_etree is one of them that times four benchmarks: xml_etree_parse,
+xml_etree_iterparse, xml_etree_generate and xml_etree_process, reported one by one."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ import pyperf
 from ..build import Installed
 from ..console import note, step
 from ..errors import ToolkitError
-from ..process import run_logged
+from ..process import EnvChanges, run_logged
+from ..variants import POLICY_ENV, file_name
 from .interleave import rotated
 from .profiles import Profile
 from .raw_records import build_key_of, claim_dir
@@ -37,46 +38,54 @@ def work_dir(installed: Installed) -> Path:
 
 
 def raw_file(raw_dir: Path, variant: str, benchmark: str, round_no: int) -> Path:
-    return raw_dir / variant / f"{benchmark}.r{round_no}.json"
+    return raw_dir / file_name(variant) / f"{benchmark}.r{round_no}.json"
+
+
+def suite_file(out_dir: Path, variant: str) -> Path:
+    """The merged pyperf suite of a variant's rounds."""
+    return out_dir / "pyperformance" / f"{file_name(variant)}.json"
 
 
 def run_pyperformance(installed: list[Installed], profile: Profile, out_dir: Path) -> dict[str, list[str]]:
-    """Run every (round, benchmark, variant) not yet done; return the failures per variant."""
+    """Run every (round, benchmark, variant) not yet done; return the failures per variant.
+
+    pyperf's worker processes inherit PYTHON_OWNERSHIP (--inherit-environ), which each variant sets or removes."""
     names = benchmark_names(profile)
     raw_dir = out_dir / "raw" / "pyperformance"
     log = out_dir / "logs" / "pyperformance.log"
-    failures: dict[str, list[str]] = {i.variant.name: [] for i in installed}
+    failures: dict[str, list[str]] = {i.variant.label: [] for i in installed}
     total = profile.rounds * len(names) * len(installed)
     for inst in installed:
-        claim_dir(raw_dir / inst.variant.name, build_key_of(inst.manifest))
+        claim_dir(raw_dir / inst.variant.file_name, build_key_of(inst.manifest))
     done = 0
     for round_no in range(profile.rounds):
         step(f"pyperformance round {round_no + 1}/{profile.rounds} ({len(names)} benchmarks)")
         for index, name in enumerate(names):
             for inst in rotated(installed, round_no + index):
                 done += 1
-                target = raw_file(raw_dir, inst.variant.name, name, round_no)
+                label = inst.variant.label
+                target = raw_file(raw_dir, label, name, round_no)
                 if target.is_file():
                     continue
-                note(f"[{done}/{total}] {name} on {inst.variant.name}")
+                note(f"[{done}/{total}] {name} on {label}")
                 work_dir(inst).mkdir(exist_ok=True)
                 error = run_into(
                     target,
                     lambda part: _pyperformance("run", "--python", str(inst.python), "-b", name,
-                                                *profile.pyperf_mode, "-o", str(part)),
-                    log, f"{name} on {inst.variant.name}", cwd=work_dir(inst))
+                                                "--inherit-environ", POLICY_ENV, *profile.pyperf_mode, "-o", str(part)),
+                    log, f"{name} on {label}", cwd=work_dir(inst), env=inst.variant.environment())
                 if error:
-                    note(f"[red]{name} failed on {inst.variant.name}[/] (see {log}): {error}")
-                    failures[inst.variant.name].append(name)
+                    note(f"[red]{name} failed on {label}[/] (see {log}): {error}")
+                    failures[label].append(name)
     for inst in installed:
-        name = inst.variant.name
-        merge_rounds(sorted((raw_dir / name).glob("*.json")), out_dir / "pyperformance" / f"{name}.json")
+        merge_rounds(sorted((raw_dir / inst.variant.file_name).glob("*.json")), suite_file(out_dir, inst.variant.label))
     return failures
 
 
 def run_into(target: Path, command: Callable[[Path], list[str]], log: Path, title: str, *,
-             cwd: Path | None = None, env: dict[str, str] | None = None) -> str | None:
-    """Run `command(part)`, which writes `part`, then move `part` to `target`; nothing half-written is left.
+             cwd: Path | None = None, env: EnvChanges | None = None) -> str | None:
+    """Run `command(part)` with `env`'s changes to the environment; `command(part)` writes `part`, which is then
+    moved to `target`; nothing half-written is left.
 
     Returns None, or the first line of the error when the command failed."""
     part = target.with_name(target.name + ".part")

@@ -11,7 +11,9 @@ from typing import Any
 from ..build import Installed
 from ..console import note, step
 from ..errors import ToolkitError
+from ..process import EnvChanges, environment
 from ..results import read_json, write_json
+from ..variants import label_of_file
 from .interleave import rotated
 from .profiles import Profile
 
@@ -31,10 +33,11 @@ def parse_timings(output: str) -> dict[str, float]:
     return found
 
 
-def time_threads(python: Path, script: Path, threads: int, scale: int) -> dict[str, float]:
-    """Milliseconds for `threads` threads each running every benchmark's work once."""
+def time_threads(python: Path, script: Path, threads: int, scale: int, env: EnvChanges) -> dict[str, float]:
+    """Milliseconds for `threads` threads each running every benchmark's work once, with `env`'s changes to the
+    environment."""
     command = [str(python), str(script), "--parallel-only", "--threads", str(threads), "--scale", str(scale)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=environment(env))
     if result.returncode != 0:
         raise ToolkitError(f"{' '.join(command)} failed:\n{result.stderr}")
     return parse_timings(result.stdout)
@@ -58,29 +61,33 @@ def rates(timings: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, flo
 def run_scaling(installed: list[Installed], profile: Profile, out_dir: Path) -> None:
     """Repeat every thread count for every variant, interleaved; one JSON per variant."""
     step(f"Scaling (ftscalingbench) at {', '.join(map(str, profile.scaling_threads))} threads")
-    targets = {i.variant.name: out_dir / "scaling" / f"{i.variant.name}.json" for i in installed}
-    pending = [i for i in installed if not targets[i.variant.name].is_file()]
+    targets = {i.variant.label: out_dir / "scaling" / f"{i.variant.file_name}.json" for i in installed}
+    pending = [i for i in installed if not targets[i.variant.label].is_file()]
     if not pending:
         note("scaling: already measured")
         return
-    collected: dict[str, dict[str, dict[str, list[float]]]] = {i.variant.name: {} for i in pending}
+    collected: dict[str, dict[str, dict[str, list[float]]]] = {i.variant.label: {} for i in pending}
     for repeat in range(profile.scaling_repeats):
         for threads in profile.scaling_threads:
             for inst in rotated(pending, repeat):
-                note(f"repeat {repeat + 1}/{profile.scaling_repeats}: {inst.variant.name} at {threads} thread(s)")
-                for name, ms in time_threads(inst.python, script_path(inst), threads, profile.scaling_scale).items():
-                    collected[inst.variant.name].setdefault(name, {}).setdefault(str(threads), []).append(ms)
+                label = inst.variant.label
+                note(f"repeat {repeat + 1}/{profile.scaling_repeats}: {label} at {threads} thread(s)")
+                timings = time_threads(inst.python, script_path(inst), threads, profile.scaling_scale,
+                                       inst.variant.environment())
+                for name, ms in timings.items():
+                    collected[label].setdefault(name, {}).setdefault(str(threads), []).append(ms)
     for inst in pending:
         data: dict[str, Any] = {
-            "variant": inst.variant.name,
+            "variant": inst.variant.label,
             "threads": list(profile.scaling_threads),
             "scale": profile.scaling_scale,
             "repeats": profile.scaling_repeats,
-            "timings_ms": collected[inst.variant.name],
+            "timings_ms": collected[inst.variant.label],
         }
         data["speedup"] = speedups(data["timings_ms"])
-        write_json(targets[inst.variant.name], data)
+        write_json(targets[inst.variant.label], data)
 
 
 def load_scaling(out_dir: Path) -> dict[str, dict[str, Any]]:
-    return {p.stem: read_json(p) for p in sorted((out_dir / "scaling").glob("*.json"))}
+    """Variant label -> its scaling results (scaling/<variant file name>.json)."""
+    return {label_of_file(p.stem): read_json(p) for p in sorted((out_dir / "scaling").glob("*.json"))}

@@ -10,6 +10,7 @@ import pyperf
 from .. import paths
 from ..build import Installed
 from ..console import note, step
+from ..variants import POLICY_ENV, file_name
 from .interleave import rotated
 from .profiles import Profile
 from .pyperformance_runner import merge_rounds, run_into
@@ -23,12 +24,12 @@ def scripts() -> list[Path]:
 
 
 def raw_dir(out_dir: Path, variant: str) -> Path:
-    return out_dir / "raw" / "single_thread" / variant
+    return out_dir / "raw" / "single_thread" / file_name(variant)
 
 
 def suite_file(out_dir: Path, variant: str) -> Path:
     """The merged pyperf suite of a variant's rounds."""
-    return out_dir / "single_thread" / f"{variant}.json"
+    return out_dir / "single_thread" / f"{file_name(variant)}.json"
 
 
 def pyperf_path(empty_dir: Path) -> Path:
@@ -39,31 +40,35 @@ def pyperf_path(empty_dir: Path) -> Path:
 
 
 def run_single_thread(installed: list[Installed], profile: Profile, out_dir: Path) -> list[str]:
-    """Run every (round, script, variant) not yet stored, variants interleaved; return what failed."""
+    """Run every (round, script, variant) not yet stored, variants interleaved; return what failed.
+
+    pyperf's worker processes inherit PYTHONPATH and PYTHON_OWNERSHIP, which each variant sets or removes."""
     found = scripts()
     step(f"Single-thread microbenchmarks: {profile.rounds} rounds of {', '.join(s.stem for s in found)}")
     log = out_dir / "logs" / "single_thread.log"
     failures = []
     for inst in installed:
-        claim_dir(raw_dir(out_dir, inst.variant.name), build_key_of(inst.manifest))
+        claim_dir(raw_dir(out_dir, inst.variant.label), build_key_of(inst.manifest))
     with tempfile.TemporaryDirectory(prefix="ownbench-pyperf-") as tmp:
-        env = {"PYTHONPATH": str(pyperf_path(Path(tmp)))}
+        pythonpath = str(pyperf_path(Path(tmp)))
         for round_no in range(profile.rounds):
             for index, script in enumerate(found):
                 for inst in rotated(installed, round_no + index):
-                    target = raw_dir(out_dir, inst.variant.name) / f"{script.stem}.r{round_no}.json"
+                    label = inst.variant.label
+                    target = raw_dir(out_dir, label) / f"{script.stem}.r{round_no}.json"
                     if target.is_file():
                         continue
-                    note(f"round {round_no + 1}/{profile.rounds}: {script.stem} on {inst.variant.name}")
+                    note(f"round {round_no + 1}/{profile.rounds}: {script.stem} on {label}")
                     error = run_into(
                         target,
                         lambda part: [str(inst.python), "-s", str(script), *profile.single_thread_mode,
-                                      "--inherit-environ", "PYTHONPATH", "-o", str(part)],
-                        log, f"{script.stem} on {inst.variant.name}", env=env)
+                                      "--inherit-environ", f"PYTHONPATH,{POLICY_ENV}", "-o", str(part)],
+                        log, f"{script.stem} on {label}",
+                        env={**inst.variant.environment(), "PYTHONPATH": pythonpath})
                     if error:
-                        failures.append(f"{script.stem} on {inst.variant.name} (round {round_no + 1})")
+                        failures.append(f"{script.stem} on {label} (round {round_no + 1})")
                         note(f"[red]{failures[-1]} failed[/] (see {log}): {error}")
     for inst in installed:
-        merge_rounds(sorted(raw_dir(out_dir, inst.variant.name).glob("*.json")),
-                     suite_file(out_dir, inst.variant.name))
+        merge_rounds(sorted(raw_dir(out_dir, inst.variant.label).glob("*.json")),
+                     suite_file(out_dir, inst.variant.label))
     return failures

@@ -19,6 +19,7 @@ BLOCK_GRACE = 0.2
 SLEEP = 1.5
 
 
+@util.transfer_policy
 class DirectTakeTests(util.OwnershipTest):
 
     def check_direct_take(self, block, unblock):

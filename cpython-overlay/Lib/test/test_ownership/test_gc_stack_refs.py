@@ -42,6 +42,7 @@ class GCStackRefTests(util.OwnershipTest):
         # Wakes a worker left blocked by a failed assertion (runs first).
         self.addCleanup(os.write, self.write_end, b"x")
 
+    @util.transfer_policy
     @threading_helper.reap_threads
     def test_owner_on_stack_survives_collection(self):
         obj = Parked()

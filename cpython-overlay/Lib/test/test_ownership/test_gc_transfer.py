@@ -24,6 +24,7 @@ MIN_COLLECTIONS = 2    # the churn goes on until this many collections ran
 CHURN_DURATION = 4.0   # cap on the churn, so slow machines finish in time
 
 
+@util.transfer_policy
 class GCDuringTransfersTests(util.OwnershipTest):
 
     @threading_helper.reap_threads

@@ -8,6 +8,7 @@ from test.support import threading_helper
 from test.test_ownership import util
 
 
+@util.transfer_policy
 class HandoffAtEvalBreakerTests(util.OwnershipTest):
 
     @threading_helper.reap_threads

@@ -34,6 +34,7 @@ class ThreadExitTests(util.OwnershipTest):
                 self.assertOwner(obj, me)
                 self.assertEqual(sorted(obj), [0, 1])
 
+    @util.transfer_policy
     @threading_helper.reap_threads
     def test_request_pending_at_exit_is_served(self):
         # The worker runs nothing but lst.sort(key=key): functools.partial

@@ -43,6 +43,23 @@ from test.support import threading_helper
 
 TIMEOUT = support.SHORT_TIMEOUT
 
+# PYTHON_OWNERSHIP / -X ownership of this process (see test_policies).
+POLICY = sys._ownership_policy()
+
+
+def transfer_policy(test):
+    """Run *test* only under the transfer policy.
+
+    For tests of how an object moves between threads: under "share" and
+    "adaptive" a thread that takes an object may demote it (its owner
+    becomes None).  test_policies runs this package under
+    PYTHON_OWNERSHIP=transfer, where they run.
+    """
+    return unittest.skipUnless(
+        POLICY == "transfer",
+        f"asserts moves of the transfer policy, not {POLICY!r} "
+        "(test_policies runs it under PYTHON_OWNERSHIP=transfer)")(test)
+
 # The counters of the slow paths that move an object to a new owner; each
 # transfer bumps exactly one of them.
 TRANSFER_KINDS = ("claimed", "claimed_dead", "taken_detached",
