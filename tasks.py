@@ -18,6 +18,7 @@ from ownbench.build import BuildOptions, load_installed
 from ownbench.console import console
 from ownbench.container import docker_check as run_docker_check
 from ownbench.errors import ToolkitError
+from ownbench.perf_profile.runner import WORKLOADS, profile_variants, select_workloads
 from ownbench.pool import pool as pool_runs
 from ownbench.report import write_report
 from ownbench.reproduce import reproduce as run_reproduce
@@ -152,6 +153,21 @@ def report(c: Context, out: str = "", index: bool = False, pool: str = "") -> No
             console.print(str(write_report(Path(out) if out else latest_run_dir())))
         if index:
             console.print(str(write_index()))
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(help={"variant": VARIANT_HELP,
+            "workloads": f"comma-separated workloads of bench/profile/: {', '.join(WORKLOADS)} (default: all)",
+            "out": "results directory (default: results/<date>-<label>-<arch>-profile)", "label": "results label",
+            "seconds": "how long each workload runs per variant under perf (default 10)"})
+def profile(c: Context, variant: str = "all", workloads: str = "", out: str = "", label: str = "local",
+            seconds: int = 10) -> None:
+    """Sample where each variant spends its time on one thread (perf record -e cpu-clock -g) into <results>/profile/."""
+    try:
+        variants, names = select_variants(variant), select_workloads(workloads)
+        out_dir = Path(out) if out else default_run_dir(label, "profile")
+        console.print(str(profile_variants(variants, get_release(), names, seconds, out_dir, label)))
     except ToolkitError as exc:
         _fail(exc)
 

@@ -382,6 +382,12 @@ class ReportWriter:
                 for v, recs in records.items()
             }
 
+    def perf_profile(self) -> None:
+        """A link to profile/profile.md (`./toolkit profile`) when the run has one."""
+        if (self.out_dir / "profile" / "profile.md").is_file():
+            self.sections.append("Where each variant spends its time on one thread (`./toolkit profile`, perf samples "
+                                 "by symbol): [profile/profile.md](profile/profile.md).")
+
     def write(self) -> Path:
         self.header()
         self.pyperformance()
@@ -392,6 +398,7 @@ class ReportWriter:
         self.legacy()
         self.regrtest()
         self.whole_suite()
+        self.perf_profile()
         if any(k in self.summary for k in ("pyperformance_geomean_ci", "single_thread", "ownership", "scaling",
                                               "instructions", "legacy")):
             self.sections.insert(1, headline_markdown(self.summary))

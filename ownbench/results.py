@@ -30,17 +30,21 @@ def latest_run_dir() -> Path:
     return runs[-1].parent
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically, so an interrupted run never leaves half a file."""
+def write_text(path: Path, text: str) -> None:
+    """Write a file atomically (a temporary file, then a rename), so an interrupted run never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "w") as out:
-            json.dump(data, out, indent=2)
-            out.write("\n")
+            out.write(text)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically."""
+    write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def read_json(path: Path) -> Any:

@@ -28,6 +28,8 @@ BUILD_PACKAGES: tuple[str, ...] = (
     "libzstd-dev",
 )
 BENCH_PACKAGES: tuple[str, ...] = ("valgrind", "util-linux")
+PROFILE_PACKAGES: tuple[str, ...] = ("linux-perf",)
+"""`./toolkit profile` only: not part of reproduce's preflight nor of the Docker image."""
 
 
 def missing_packages(packages: tuple[str, ...]) -> list[str]:

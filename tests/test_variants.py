@@ -53,7 +53,7 @@ def test_cli_unknown_variant_lists_valid_ones() -> None:
 def test_cli_lists_every_task_with_help() -> None:
     listing = invoke("--list").stdout
     for name in ("fetch", "patch", "build", "test", "bench", "report", "reproduce", "selftest", "regen-configure",
-                 "abi-check", "docker-check"):
+                 "abi-check", "docker-check", "profile"):
         line = next((ln for ln in listing.splitlines() if ln.strip().startswith(name + " ")), "")
         assert len(line.split(maxsplit=1)) == 2, f"task {name} has no help line in:\n{listing}"
 
