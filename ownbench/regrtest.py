@@ -56,6 +56,8 @@ class TestCounts:
     tsan_reports: int = 0
     """ThreadSanitizer warnings (data races and the like) the run printed; 0 without TSan."""
     tsan_fatal: int = 0
+    skipped_tests: tuple[str, ...] = ()
+    """The skipped test cases, as 'class.method'."""
 
     @property
     def ok(self) -> bool:
@@ -63,16 +65,17 @@ class TestCounts:
         return self.exit_code == 0 and self.failed == 0 and self.passed > 0 and clean
 
 
-def count_junit(xml_file: Path) -> tuple[int, int, int]:
-    """(passed, failed, skipped) test cases in a regrtest --junit-xml file."""
-    total = failed = skipped = 0
+def count_junit(xml_file: Path) -> tuple[int, int, tuple[str, ...]]:
+    """(passed, failed, skipped test cases as 'class.method') in a regrtest --junit-xml file."""
+    total = failed = 0
+    skipped: list[str] = []
     for case in ET.parse(xml_file).getroot().iter("testcase"):
         total += 1
         if case.find("failure") is not None or case.find("error") is not None:
             failed += 1
         elif case.find("skipped") is not None:
-            skipped += 1
-    return total - failed - skipped, failed, skipped
+            skipped.append(f"{case.get('classname')}.{case.get('name')}")
+    return total - failed - len(skipped), failed, tuple(skipped)
 
 
 def _run_teed(command: list[str], env: EnvChanges, log: Path) -> int:
@@ -106,9 +109,9 @@ def run_tests(installed: Installed, tests: tuple[str, ...], out: Path, jobs: int
         else:
             tsan.clear()
             exit_code = _run_teed(tsan.command(command, tests), {**env, **tsan.env()}, tsan.output_log)
-        passed, failed, skipped = count_junit(junit) if junit.is_file() else (0, 0, 0)
+        passed, failed, skipped = count_junit(junit) if junit.is_file() else (0, 0, ())
     scan = tsan.scan() if tsan else Scan()
-    counts = TestCounts(passed, failed, skipped, exit_code, tests, scan.reports, scan.fatal)
+    counts = TestCounts(passed, failed, len(skipped), exit_code, tests, scan.reports, scan.fatal, skipped)
     record = {"variant": installed.variant.label, "arch": installed.arch.machine,
               "build_key": installed.manifest.get("build_key"), **asdict(counts)}
     if tsan:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import git
@@ -25,7 +26,7 @@ from ownbench.pipeline import record_run
 from ownbench.regrtest import OWNERSHIP_TESTS, SMOKE_TESTS, run_tests
 from ownbench.report import write_report
 from ownbench.sources import DebianArchive, DownloadCache, fetch
-from ownbench.variants import VARIANTS
+from ownbench.variants import VARIANTS, get_variant
 from ownbench.versions import get_release
 from ownbench.worktree import BASELINE_TAG, default_series, series_for, work_tree
 
@@ -136,8 +137,14 @@ def test_owner_builds_passes_smoke_tests_and_loads_cp314t_wheels(shared_build: N
     assert owner.manifest["gil_enabled"] is False
     assert run_tests(owner, SMOKE_TESTS, tmp_path / "regrtest" / "owner.json").ok
     ownership = run_tests(owner, OWNERSHIP_TESTS, tmp_path / "regrtest" / "ownership.json")
-    # Every item of section 7 of the design and two regressions, each asserting on sys._ownership_stats().
-    assert ownership.ok and ownership.passed >= 26 and ownership.skipped == 0
+    # Every item of section 7 of the design and the regressions, each asserting on sys._ownership_stats(). Each
+    # policy skips the tests of the others' protocol (transfer's handoffs, adaptive's demotions): together the
+    # default (adaptive) run and a transfer run leave no test unrun.
+    transfer = run_tests(replace(owner, variant=get_variant("owner:transfer")), OWNERSHIP_TESTS,
+                         tmp_path / "regrtest" / "ownership-transfer.json")
+    assert ownership.ok and transfer.ok and ownership.passed >= 26 and transfer.passed >= 26
+    assert ownership.skipped_tests and transfer.skipped_tests
+    assert not set(ownership.skipped_tests) & set(transfer.skipped_tests)
     facts = check_wheels(owner, tmp_path / "abi.log")
     assert len(facts["extensions"]) == 4 and all("314t-" in f for f in facts["extensions"])
     assert facts["gil_enabled_after_imports"] is False and facts["py_ownership"] == 1

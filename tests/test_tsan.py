@@ -18,7 +18,7 @@ from ownbench import pipeline, system_deps, tsan
 from ownbench.arch import ARCHES, Arch, native_arch
 from ownbench.build import BuildOptions, Installed, build, build_dirs, configure_flags, interpreter_path, load_installed
 from ownbench.errors import ToolkitError
-from ownbench.regrtest import run_tests
+from ownbench.regrtest import count_junit, run_tests
 from ownbench.report import ReportWriter
 from ownbench.variants import VARIANTS, get_variant
 from ownbench.versions import get_release
@@ -313,3 +313,13 @@ def test_report_marks_tsan_rows(tmp_path: Path) -> None:
     assert "TSan reports" in section
     assert "| owner (TSan) | x86_64 | 5 | 0 | 0 | 3 | test_x |" in section
     assert "| owner | x86_64 | 5 | 0 | 0 |  | test_x |" in section
+
+
+def test_junit_counts_name_the_skipped_cases(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    junit.write_text('<testsuites><testsuite>'
+                     '<testcase classname="test.A" name="test_ok"/>'
+                     '<testcase classname="test.A" name="test_bad"><failure/></testcase>'
+                     '<testcase classname="test.B" name="test_later"><skipped/></testcase>'
+                     '</testsuite></testsuites>')
+    assert count_junit(junit) == (1, 1, ("test.B.test_later",))

@@ -1,0 +1,213 @@
+"""The CLock (Python/clock.c): a legacy extension runs serialized, without
+the GIL, while other threads run Python in parallel.
+
+_testlegacy has no Py_mod_gil slot and updates its C state without any
+synchronization, as extensions written for the GIL do: only the CLock keeps
+its counters exact.  Every test checks the clock_* counters, so none can
+pass without the CLock having been taken."""
+
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+from test.support import import_helper, threading_helper
+from test.support.script_helper import assert_python_ok
+from test.test_ownership import util
+
+_testlegacy = import_helper.import_module("_testlegacy")
+
+N = 200_000
+SPIN_S = 0.5
+
+
+def acquisitions():
+    return sys._ownership_stats()["clock_acquisitions"]
+
+
+def run_in_threads(target, count=2):
+    barrier = threading.Barrier(count)
+
+    def body():
+        barrier.wait()
+        target()
+
+    threads = [threading.Thread(target=body) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+class CLockTests(unittest.TestCase):
+
+    def test_import_keeps_the_gil_off_and_warns_nothing(self):
+        rc, out, err = assert_python_ok(
+            "-W", "error", "-c",
+            "import sys, _testlegacy; _testlegacy.counter_add(1); "
+            "print(sys._is_gil_enabled(), "
+            "sys._ownership_stats()['clock_acquisitions'] > 0)",
+            __isolated=False)
+        self.assertEqual(out.split(), [b"False", b"True"])
+        self.assertNotIn(b"Warning", err)
+
+    def test_verbose_import_says_the_module_runs_under_the_clock(self):
+        rc, out, err = assert_python_ok("-v", "-c", "import _testlegacy",
+                                        __isolated=False)
+        self.assertIn(b"# module '_testlegacy' runs under the CLock", err)
+
+    def test_python_gil_keeps_its_meaning(self):
+        code = ("import sys, _testlegacy; _testlegacy.counter_add(1); "
+                "print(sys._is_gil_enabled(), "
+                "sys._ownership_stats()['clock_acquisitions'])")
+        for value, expected in (("1", [b"True", b"0"]),
+                                ("0", [b"False", b"0"])):
+            with self.subTest(gil=value):
+                rc, out, err = assert_python_ok(
+                    "-W", "ignore", "-X", f"gil={value}", "-c", code,
+                    __isolated=False)
+                self.assertEqual(out.split(), expected)
+
+    @threading_helper.reap_threads
+    def test_module_functions_are_serialized(self):
+        _testlegacy.counter_reset()
+        before = acquisitions()
+        run_in_threads(lambda: _testlegacy.counter_add(N))
+        self.assertEqual(_testlegacy.counter_get(), 2 * N)
+        self.assertGreaterEqual(acquisitions() - before, 2)
+
+    @threading_helper.reap_threads
+    def test_methods_are_serialized(self):
+        box = _testlegacy.Box()
+        before = acquisitions()
+        run_in_threads(lambda: box.add(N))
+        self.assertEqual(len(box), 2 * N)       # a wrapped slot
+        self.assertEqual(box.doubled, 4 * N)    # a wrapped getset
+        self.assertGreaterEqual(acquisitions() - before, 4)
+
+    @threading_helper.reap_threads
+    def test_arguments_are_held_for_the_whole_call(self):
+        # Legacy code that receives a list sees no write to it while it
+        # runs, as under the GIL, although another thread appends to it in
+        # a loop: the list is held in a critical section for the call (its
+        # owner's, or its mutex once demoted), so the writer waits.
+        lst = []
+        stop = threading.Event()
+        appending = threading.Event()
+
+        def writer():
+            while not stop.is_set():
+                lst.append(None)
+                if len(lst) > 10_000:
+                    lst.clear()
+                appending.set()
+
+        before = util.stats()
+        thread = threading.Thread(target=writer)
+        thread.start()
+        try:
+            self.assertTrue(appending.wait(util.TIMEOUT))
+            for _ in range(3):
+                start, end = _testlegacy.hold(lst, 0.05)
+                self.assertEqual(start, end)
+        finally:
+            stop.set()
+            thread.join()
+        counts = util.delta(before)
+        self.assertGreaterEqual(counts["clock_acquisitions"], 3, counts)
+        # The list went to the caller, or was demoted to its mutex.
+        self.assertGreaterEqual(
+            util.transfers(counts) + counts["demotions"], 1, counts)
+
+    def test_member_access_takes_the_clock(self):
+        box = _testlegacy.Box()
+        before = acquisitions()
+        box.value = [1]
+        self.assertEqual(box.value, [1])
+        self.assertGreaterEqual(acquisitions() - before, 2)
+
+    @threading_helper.reap_threads
+    def test_python_runs_beside_legacy_code(self):
+        # While a thread is inside legacy C code for SPIN_S, this thread
+        # runs Python and finishes first: under a GIL it could not run
+        # until spin() returned.  (It touches no object of the spinning
+        # thread, whose requests wait until spin() returns.)
+        started = threading.Event()
+        ended = []
+
+        def legacy():
+            started.set()
+            _testlegacy.spin(SPIN_S)
+            ended.append(time.monotonic())
+
+        before = acquisitions()
+        thread = threading.Thread(target=legacy)
+        thread.start()
+        started.wait()
+        monotonic = time.monotonic
+        deadline = monotonic() + SPIN_S / 4
+        loops = 0
+        while monotonic() < deadline:
+            loops += 1
+        done = monotonic()
+        thread.join()
+        self.assertLess(done, ended[0])
+        self.assertGreater(loops, 1000)
+        self.assertGreater(acquisitions() - before, 0)
+
+    @threading_helper.reap_threads
+    def test_allow_threads_releases_the_clock(self):
+        started = threading.Event()
+
+        def sleeper():
+            started.set()
+            _testlegacy.sleep_allow_threads(SPIN_S)
+
+        thread = threading.Thread(target=sleeper)
+        thread.start()
+        started.wait()
+        time.sleep(0.05)
+        start = time.monotonic()
+        _testlegacy.counter_add(10)      # needs the CLock
+        took = time.monotonic() - start
+        thread.join()
+        self.assertLess(took, SPIN_S / 2)
+
+    @threading_helper.reap_threads
+    def test_dealloc_never_waits_for_the_holder(self):
+        box = _testlegacy.Box()
+        before = _testlegacy.deallocs()
+        started = threading.Event()
+
+        def holder():
+            started.set()
+            _testlegacy.spin(SPIN_S)
+
+        thread = threading.Thread(target=holder)
+        thread.start()
+        started.wait()
+        time.sleep(0.05)
+        start = time.monotonic()
+        del box                          # the holder deallocates it
+        took = time.monotonic() - start
+        thread.join()
+        self.assertLess(took, SPIN_S / 2)
+        self.assertEqual(_testlegacy.deallocs(), before + 1)
+
+    def test_callback_into_python_runs(self):
+        self.assertEqual(_testlegacy.call(lambda: "called back"),
+                         "called back")
+
+    def test_subclass_instances_deallocate_through_the_clock(self):
+        class Sub(_testlegacy.Box):
+            pass
+
+        before = _testlegacy.deallocs()
+        Sub().add(3)
+        self.assertEqual(_testlegacy.deallocs(), before + 1)
+        self.assertTrue(Sub.__flags__ & (1 << 16))
+
+
+if __name__ == "__main__":
+    unittest.main()
