@@ -128,8 +128,8 @@ def legacy_rows(summary: dict[str, Any]) -> list[list[str]]:
     if owner is None:
         words = "no owner build in this run"
     elif owner["gil_after_import"]:
-        words = ("owner turns the GIL on at `import lxml.etree` as ft does: the CLock (design section 4) is not in "
-                 "the series yet (prototype in wip/clock)")
+        words = ("owner turns the GIL on at `import lxml.etree` as ft does: this build has no CLock (design "
+                 "section 4), or it fell back to the GIL")
     else:
         words = f"owner keeps the GIL off; {owner['clock_acquisitions']:,} CLock acquisitions"
     return [[f"Legacy extensions in parallel: lxml + Python threads, sum of each thread's fraction of its solo rate "

@@ -175,25 +175,37 @@ class CLockTests(unittest.TestCase):
         self.assertLess(took, SPIN_S / 2)
 
     @threading_helper.reap_threads
-    def test_dealloc_never_waits_for_the_holder(self):
+    def test_last_decref_and_dealloc_are_one_step_for_legacy_code(self):
+        # Under the GIL a legacy object died at its last decref, before any
+        # legacy code ran again.  Here the last reference goes while another
+        # thread is inside legacy code, which then reaches the object
+        # through a pointer of its own (as lxml finds the proxy of a node):
+        # it must find it alive, and it is then deallocated exactly once,
+        # after the legacy code dropped it.
         box = _testlegacy.Box()
-        before = _testlegacy.deallocs()
+        box.register()
+        before_deallocs = _testlegacy.deallocs()
         started = threading.Event()
+        revived = []
 
         def holder():
             started.set()
-            _testlegacy.spin(SPIN_S)
+            revived.append(_testlegacy.spin_then_revive(SPIN_S))
 
+        before = util.stats()
         thread = threading.Thread(target=holder)
         thread.start()
         started.wait()
         time.sleep(0.05)
-        start = time.monotonic()
-        del box                          # the holder deallocates it
-        took = time.monotonic() - start
+        del box                          # waits for the CLock, box kept alive
         thread.join()
-        self.assertLess(took, SPIN_S / 2)
-        self.assertEqual(_testlegacy.deallocs(), before + 1)
+        counts = util.delta(before)
+        alive, again = revived.pop()
+        self.assertTrue(alive)
+        self.assertEqual(_testlegacy.deallocs(), before_deallocs)
+        del again
+        self.assertEqual(_testlegacy.deallocs(), before_deallocs + 1)
+        self.assertGreater(counts["clock_wait_ns"], 0, counts)
 
     def test_callback_into_python_runs(self):
         self.assertEqual(_testlegacy.call(lambda: "called back"),
