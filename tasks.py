@@ -18,6 +18,7 @@ from ownbench.build import BuildOptions, load_installed
 from ownbench.console import console
 from ownbench.container import docker_check as run_docker_check
 from ownbench.errors import ToolkitError
+from ownbench.legacy_check import check_legacy
 from ownbench.perf_profile.runner import WORKLOADS, profile_variants, select_workloads
 from ownbench.pool import pool as pool_runs
 from ownbench.report import write_report
@@ -218,6 +219,18 @@ def abi_check(c: Context, variant: str = "owner", out: str = "", label: str = "l
         for v in select_variants(variant):
             installed = load_installed(v, release)
             write_json(out_dir / "abi" / f"{v.file_name}.json", check_wheels(installed, out_dir / "logs" / "abi.log"))
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(name="legacy-check", help={"variant": VARIANT_HELP + " (default owner,ft)", "out": "results directory",
+                                 "label": "results label"})
+def legacy_check(c: Context, variant: str = "owner,ft", out: str = "", label: str = "local") -> None:
+    """Run lxml's own test suite (from its sdist) against its cp314t wheel, a legacy extension, on each variant."""
+    try:
+        installed = pipeline.installed_variants(select_variants(variant), get_release(), get_arch("native"))
+        out_dir = Path(out) if out else default_run_dir(label, "legacy")
+        console.print(str(check_legacy(installed, out_dir, label)))
     except ToolkitError as exc:
         _fail(exc)
 
