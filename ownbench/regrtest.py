@@ -118,7 +118,7 @@ def run_tests(installed: Installed, tests: tuple[str, ...], out: Path, jobs: int
         record.update(tsan=True, tsan_logs=str(tsan.log_dir), suppressions=str(tsan.suppressions),
                       tsan_summaries=scan.to_json()["summaries"])
     write_json(out, record)
-    note(f"{installed.name}: {passed} passed, {failed} failed, {skipped} skipped (exit {exit_code})")
+    note(f"{installed.name}: {passed} passed, {failed} failed, {len(skipped)} skipped (exit {exit_code})")
     if tsan:
         colour = "green" if scan.reports == scan.fatal == 0 else "red"
         note(f"[{colour}]{installed.name}: {scan.reports} ThreadSanitizer report(s), {scan.fatal} fatal[/] "
