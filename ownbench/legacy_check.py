@@ -62,9 +62,10 @@ def run_suite(inst: Installed, source: Path, out_dir: Path, log: Path) -> dict[s
     """lxml's suite on one variant, or the counts stored by an earlier run on the same build."""
     target = counts_file(out_dir, inst)
     key = build_key_of(inst.manifest)
-    if target.is_file() and read_json(target).get("build_key") == key:
+    stored = read_json(target) if target.is_file() else {}
+    if stored.get("build_key") == key:
         note(f"{inst.variant.label}: already run on this build")
-        return read_json(target)
+        return stored
     python = venv_python(inst, log)
     with tempfile.TemporaryDirectory(prefix="ownbench-lxml-") as tmp:
         part = Path(tmp) / "counts.json"
@@ -79,9 +80,10 @@ def suite_markdown(found: dict[str, dict[str, Any]], cpu: str) -> str:
     """The report: totals per variant, then every module whose failures differ between variants."""
     rows = [[label, "on" if c["gil_enabled"] else "off", f"{c['clock_acquisitions']:,}",
              *(str(c["totals"][k]) for k in COUNTS)] for label, c in found.items()]
+    first = next(iter(found.values()))
     lines = ["# lxml's test suite on each variant", "",
-             f"lxml {next(iter(found.values()))['lxml']} (its cp314t wheel, libxml2 "
-             f"{next(iter(found.values()))['libxml2']}), tests from its sdist; {cpu}. `GIL` is "
+             f"lxml {first['lxml']} (its cp314t wheel, libxml2 {first['libxml2']}), tests from its sdist; {cpu}. "
+             "`GIL` is "
              "`sys._is_gil_enabled()` after the suite; `CLock` counts the CLock's acquisitions.", "",
              table(["variant", "GIL", "CLock", *COUNTS], rows), ""]
     modules = sorted({m for c in found.values() for m in c["modules"]})
