@@ -7,7 +7,6 @@ its counters exact.  Every test checks the clock_* counters, so none can
 pass without the CLock having been taken."""
 
 import importlib.util
-import subprocess
 import sys
 import threading
 import time
@@ -43,17 +42,17 @@ def acquisitions():
 
 
 def run_in_threads(target, count=2):
+    """Run target() in *count* threads at once and wait for them all.
+
+    The threads pass a barrier before they call it, so the calls overlap.
+    """
     barrier = threading.Barrier(count)
 
     def body():
         barrier.wait()
         target()
 
-    threads = [threading.Thread(target=body) for _ in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    util.join_threads(*[util.start_thread(body) for _ in range(count)])
 
 
 class CLockTests(unittest.TestCase):
@@ -120,8 +119,7 @@ class CLockTests(unittest.TestCase):
                 appending.set()
 
         before = util.stats()
-        thread = threading.Thread(target=writer)
-        thread.start()
+        thread = util.start_thread(writer)
         try:
             self.assertTrue(appending.wait(util.TIMEOUT))
             for _ in range(3):
@@ -129,7 +127,7 @@ class CLockTests(unittest.TestCase):
                 self.assertEqual(start, end)
         finally:
             stop.set()
-            thread.join()
+            util.join_threads(thread)
         counts = util.delta(before)
         self.assertGreaterEqual(counts["clock_acquisitions"], 3, counts)
         # The list went to the caller, or was demoted to its mutex.
@@ -199,7 +197,7 @@ class CLockTests(unittest.TestCase):
         def waiter():
             made.append([0])                # made here: this thread owns it
             owned.set()
-            holding.wait()
+            holding.wait(util.TIMEOUT)
             _testlegacy.counter_add(1)      # waits for the CLock
 
         def callback():
@@ -210,13 +208,11 @@ class CLockTests(unittest.TestCase):
                 pass
             made[0].append(1)
 
-        thread = threading.Thread(target=waiter)
-        thread.start()
+        thread = util.start_thread(waiter)
         self.assertTrue(owned.wait(util.TIMEOUT))
         before = util.stats()
         _testlegacy.call(callback)
-        thread.join(util.TIMEOUT)
-        self.assertFalse(thread.is_alive())
+        util.join_threads(thread)       # fails if the waiter is still alive
         counts = util.delta(before)
         self.assertEqual(made[0], [0, 1])
         self.assertGreaterEqual(util.transfers(counts), 1, counts)
@@ -245,16 +241,15 @@ class CLockTests(unittest.TestCase):
             ended.append(time.monotonic())
 
         before = acquisitions()
-        thread = threading.Thread(target=legacy)
-        thread.start()
-        started.wait()
+        thread = util.start_thread(legacy)
+        self.assertTrue(started.wait(util.TIMEOUT))
         monotonic = time.monotonic
         deadline = monotonic() + SPIN_S / 4
         loops = 0
         while monotonic() < deadline:
             loops += 1
         done = monotonic()
-        thread.join()
+        util.join_threads(thread)
         self.assertLess(done, ended[0])
         self.assertGreater(loops, 1000)
         self.assertGreater(acquisitions() - before, 0)
@@ -267,14 +262,13 @@ class CLockTests(unittest.TestCase):
             started.set()
             _testlegacy.sleep_allow_threads(SPIN_S)
 
-        thread = threading.Thread(target=sleeper)
-        thread.start()
-        started.wait()
+        thread = util.start_thread(sleeper)
+        self.assertTrue(started.wait(util.TIMEOUT))
         time.sleep(0.05)
         start = time.monotonic()
         _testlegacy.counter_add(10)      # needs the CLock
         took = time.monotonic() - start
-        thread.join()
+        util.join_threads(thread)
         self.assertLess(took, SPIN_S / 2)
 
     @threading_helper.reap_threads
@@ -296,12 +290,11 @@ class CLockTests(unittest.TestCase):
             revived.append(_testlegacy.spin_then_revive(SPIN_S))
 
         before = util.stats()
-        thread = threading.Thread(target=holder)
-        thread.start()
-        started.wait()
+        thread = util.start_thread(holder)
+        self.assertTrue(started.wait(util.TIMEOUT))
         time.sleep(0.05)
         del box                          # waits for the CLock, box kept alive
-        thread.join()
+        util.join_threads(thread)
         counts = util.delta(before)
         alive, again = revived.pop()
         self.assertTrue(alive)

@@ -1,8 +1,11 @@
-"""The owner reads its own lists and dicts as the GIL build does (patch
-0014), without ft's defences against concurrent writers: only the owner
-writes them.  Its reads stay exact while another thread reads the same
-containers lock-free (which has the owner share them) and a third grows
-the split keys that the owner's instance dict shares with its class."""
+"""The owner reads its own lists and dicts as the GIL build does (patches
+0014 and 0019), without ft's defences against concurrent writers: only the
+owner writes them.  Its reads stay exact while another thread reads the
+same containers lock-free (which has the owner share them) and a third
+grows the split keys that the owner's instance dict shares with its class.
+A lookup that must run __eq__ leaves the owner's path, because __eq__ may
+hand the dict over: it stays exact when another thread takes the dict and
+rebuilds it meanwhile."""
 
 import sys
 import threading
@@ -69,6 +72,90 @@ class OwnerReadTests(util.OwnershipTest):
         self.assertOwner(lst, me)
         self.assertOwner(dct, me)
         self.assertCounted(counts, "shared")
+
+    @threading_helper.reap_threads
+    def test_owner_reads_int_and_float_keys_and_list_items_beside_a_reader(self):
+        dct = {i: i for i in range(100)}    # keys of any type (not all str)
+        lst = list(range(10))
+        started = util.Flag()
+        stop = util.Flag()
+        seen = []
+
+        def reader():
+            util.prepare_thread()
+            started.set()
+            stop_is_set = stop.is_set
+            n = 0
+            while not stop_is_set():
+                n += isinstance(lst[3], int) and isinstance(dct[42], int)
+            seen.append(n)
+
+        me = threading.get_ident()
+        before = util.stats()
+        thread = util.start_thread(reader)
+        try:
+            self.assertTrue(util.sleep_until(started.is_set))
+            for turn in range(TURNS):
+                key = turn % 100
+                dct[key] = turn
+                lst[turn % 10] = turn
+                self.assertEqual(dct[key], turn)
+                self.assertEqual(dct[float(key)], turn)    # 1.0 == 1
+                self.assertNotIn(key + 1000, dct)
+                self.assertEqual(lst[turn % 10], turn)
+        finally:
+            stop.set()
+            util.join_threads(thread)
+        counts = util.delta(before)
+        self.assertGreater(seen[0], 0)
+        self.assertOwner(lst, me)
+        self.assertOwner(dct, me)
+        self.assertCounted(counts, "shared")
+
+    @threading_helper.reap_threads
+    def test_owner_lookup_that_runs_eq_stays_exact_when_the_dict_is_taken(self):
+        asked = util.Flag()
+        saw_ask = util.Flag()
+        rebuilt = util.Flag()
+        slept = []
+
+        class Key:
+            # Same hash as 5: looking up 5 compares with it, which runs
+            # this __eq__.  It sleeps (detaches) until the other thread has
+            # taken the dict and rebuilt it.
+            def __hash__(self):
+                return 5
+
+            def __eq__(self, other):
+                asked.set()
+                slept.append(util.sleep_until(rebuilt.is_set))
+                return False
+
+        dct = {Key(): "old"}
+
+        def taker():
+            util.prepare_thread()
+            if util.spin_until(asked.is_set):
+                saw_ask.set()
+            dct.clear()             # frees the keys the owner was searching
+            dct[5] = "new"
+            rebuilt.set()
+
+        me = threading.get_ident()
+        before = util.stats()
+        thread = util.start_thread(taker)
+        try:
+            value = dct[5]
+        finally:
+            rebuilt.set()
+            util.join_threads(thread)
+        counts = util.delta(before)
+        self.assertTrue(saw_ask.is_set())
+        self.assertEqual(slept, [True])
+        self.assertEqual(value, "new")
+        # The dict is the only object the taker wrote: it moved.
+        self.assertGreaterEqual(util.transfers(counts), 1, counts)
+        self.assertNotEqual(sys._get_object_owner(dct), me)
 
 
 if __name__ == "__main__":
