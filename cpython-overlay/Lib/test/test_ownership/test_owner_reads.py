@@ -21,6 +21,26 @@ class Shape:
     pass
 
 
+class Reader:
+    """A thread that calls read() until stop is set, then appends to reads
+    how many of its calls returned true."""
+
+    def __init__(self, read):
+        self.started = util.Flag()
+        self.stop = util.Flag()
+        self.reads = []
+        self.thread = util.start_thread(self._run, read)
+
+    def _run(self, read):
+        util.prepare_thread()
+        self.started.set()
+        stop_is_set = self.stop.is_set
+        n = 0
+        while not stop_is_set():
+            n += read()
+        self.reads.append(n)
+
+
 class OwnerReadTests(util.OwnershipTest):
 
     @threading_helper.reap_threads
@@ -30,18 +50,6 @@ class OwnerReadTests(util.OwnershipTest):
         mine.b = -1
         dct = vars(mine)            # a split dict, keys shared with Shape
         lst = [0]
-        started = util.Flag()
-        stop = util.Flag()
-        seen = []
-
-        def reader():
-            util.prepare_thread()
-            started.set()
-            stop_is_set = stop.is_set
-            n = 0
-            while not stop_is_set():
-                n += isinstance(lst[0], int) and isinstance(dct["a"], int)
-            seen.append(n)
 
         def grower():
             # New attribute names on new instances add keys to Shape's
@@ -51,9 +59,11 @@ class OwnerReadTests(util.OwnershipTest):
 
         me = threading.get_ident()
         before = util.stats()
-        threads = [util.start_thread(reader)]
+        reader = Reader(
+            lambda: isinstance(lst[0], int) and isinstance(dct["a"], int))
+        threads = [reader.thread]
         try:
-            self.assertTrue(util.sleep_until(started.is_set))
+            self.assertTrue(util.sleep_until(reader.started.is_set))
             threads.append(util.start_thread(grower))
             for turn in range(TURNS):
                 lst[0] = turn
@@ -63,10 +73,10 @@ class OwnerReadTests(util.OwnershipTest):
                 self.assertEqual(dct["b"], -1)
                 self.assertEqual(mine.a, turn)
         finally:
-            stop.set()
+            reader.stop.set()
             util.join_threads(*threads)
         counts = util.delta(before)
-        self.assertGreater(seen[0], 0)
+        self.assertGreater(reader.reads[0], 0)
         # The containers stayed with their writer, which read them as owner,
         # while the reader had them shared.
         self.assertOwner(lst, me)
@@ -77,24 +87,12 @@ class OwnerReadTests(util.OwnershipTest):
     def test_owner_reads_int_and_float_keys_and_list_items_beside_a_reader(self):
         dct = {i: i for i in range(100)}    # keys of any type (not all str)
         lst = list(range(10))
-        started = util.Flag()
-        stop = util.Flag()
-        seen = []
-
-        def reader():
-            util.prepare_thread()
-            started.set()
-            stop_is_set = stop.is_set
-            n = 0
-            while not stop_is_set():
-                n += isinstance(lst[3], int) and isinstance(dct[42], int)
-            seen.append(n)
-
         me = threading.get_ident()
         before = util.stats()
-        thread = util.start_thread(reader)
+        reader = Reader(
+            lambda: isinstance(lst[3], int) and isinstance(dct[42], int))
         try:
-            self.assertTrue(util.sleep_until(started.is_set))
+            self.assertTrue(util.sleep_until(reader.started.is_set))
             for turn in range(TURNS):
                 key = turn % 100
                 dct[key] = turn
@@ -104,10 +102,10 @@ class OwnerReadTests(util.OwnershipTest):
                 self.assertNotIn(key + 1000, dct)
                 self.assertEqual(lst[turn % 10], turn)
         finally:
-            stop.set()
-            util.join_threads(thread)
+            reader.stop.set()
+            util.join_threads(reader.thread)
         counts = util.delta(before)
-        self.assertGreater(seen[0], 0)
+        self.assertGreater(reader.reads[0], 0)
         self.assertOwner(lst, me)
         self.assertOwner(dct, me)
         self.assertCounted(counts, "shared")

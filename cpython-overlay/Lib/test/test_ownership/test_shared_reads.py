@@ -1,6 +1,7 @@
 """Reads never move an object: a thread that reads a list, a dict or an
 instance attribute that a running thread owns and keeps writing has the
-owner share it (patch 0011) instead of taking it over."""
+owner share it (patch 0011) instead of taking it over, and so does a
+thread that iterates a dict (patch 0021)."""
 
 import sys
 import threading
@@ -74,6 +75,101 @@ class SharedReadTests(util.OwnershipTest):
             util.join_threads(thread)
         self.assertLessEqual(reader_owned, MAX_READER_OWNED, counts)
         # The read path that leaves the owner alone ran.
+        self.assertCounted(counts, "shared")
+
+    @threading_helper.reap_threads
+    def test_globals_read_by_another_thread_publish_what_their_owner_stores(self):
+        # A module's globals get a keys version when LOAD_GLOBAL specializes
+        # on them, which marks them shared for QSBR as in ft, but their owner
+        # publishes what it stores (patch 0020) only once another thread has
+        # read them.  After that first share, the reader reads what the
+        # writer stores on every turn without asking again.
+        made = {}
+        ready = util.Flag()
+        stop = util.Flag()
+        source = "def read():\n    return x\n"
+
+        def writer():
+            util.prepare_thread()
+            g = made["globals"] = {"__builtins__": __builtins__, "x": (0,)}
+            exec(source, g)
+            for _ in range(1000):
+                g["read"]()         # specializes LOAD_GLOBAL: a keys version
+            ready.set()
+            turn = 0
+            stop_is_set = stop.is_set
+            while not stop_is_set():
+                turn += 1
+                g["x"] = (turn,)
+
+        thread = util.start_thread(writer)
+        try:
+            self.assertTrue(util.sleep_until(ready.is_set))
+            g = made["globals"]
+            writer_id = sys._get_object_owner(g)
+            before = util.stats()
+            # Subscripts only: a LOAD_GLOBAL that specializes here would
+            # lock g for its keys version, which takes g (the specializer's
+            # sections are not reads that share).
+            for _ in range(READS):
+                self.assertIsInstance(g["x"], tuple)
+            counts = util.delta(before)
+            self.assertOwner(g, writer_id)
+        finally:
+            stop.set()
+            util.join_threads(thread)
+        self.assertCounted(counts, "shared")
+        # Without publication every new tuple would fail the lock-free read
+        # and be shared again: about one request per read.
+        self.assertLessEqual(counts["share_requests"], MAX_READER_OWNED,
+                             counts)
+
+    @threading_helper.reap_threads
+    def test_iterating_a_dict_leaves_it_with_its_writer(self):
+        # Iteration increfs each key and value lock-free and fell back to
+        # a section, which took the dict, when one was refused (patch 0021:
+        # it has the owner share the dict instead).
+        made = {}
+        ready = util.Flag()
+        stop = util.Flag()
+
+        def writer():
+            util.prepare_thread()
+            # Keys that are not interned, values that are new on each turn:
+            # all with a zero shared count until the dict is shared.
+            keys = ["".join(["k", str(i)]) for i in range(8)]
+            dct = made["dict"] = {key: (0,) for key in keys}
+            ready.set()
+            turn = 0
+            stop_is_set = stop.is_set
+            while not stop_is_set():
+                turn += 1
+                dct[keys[turn % 8]] = (turn,)
+
+        thread = util.start_thread(writer)
+        try:
+            self.assertTrue(util.sleep_until(ready.is_set))
+            dct = made["dict"]
+            writer_id = sys._get_object_owner(dct)
+            me = threading.get_ident()
+            reader_owned = 0
+            before = util.stats()
+            for _ in range(READS // 10):
+                # A for loop: list(dct.items()) copies under a section.
+                n = 0
+                for key, value in dct.items():
+                    self.assertIsInstance(key, str)
+                    self.assertIsInstance(value, tuple)
+                    n += 1
+                self.assertEqual(n, 8)
+                if sys._get_object_owner(dct) == me:
+                    reader_owned += 1
+            counts = util.delta(before)
+            self.assertOwner(dct, writer_id)
+        finally:
+            stop.set()
+            util.join_threads(thread)
+        self.assertLessEqual(reader_owned, MAX_READER_OWNED // 10, counts)
         self.assertCounted(counts, "shared")
 
     @threading_helper.reap_threads
