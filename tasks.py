@@ -113,9 +113,12 @@ def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", lab
                 raise ToolkitError(f"some test files are bad on one variant only; see {write_report(out_dir)}")
             console.print(str(write_report(out_dir)))
             return
-        if not pipeline.test_variants(select_variants(variant), get_release(), names, out_dir, target, label, tsan):
-            raise ToolkitError(f"some tests failed or ThreadSanitizer reported races; see {out_dir}/regrtest"
-                               if tsan else "some tests failed")
+        passed = pipeline.test_variants(select_variants(variant), get_release(), names, out_dir, target, label, tsan)
+        report_md = write_report(out_dir)
+        if not passed:
+            raise ToolkitError(f"some tests failed or ThreadSanitizer reported races; see {report_md}"
+                               if tsan else f"some tests failed; see {report_md}")
+        console.print(str(report_md))
     except ToolkitError as exc:
         _fail(exc)
 
@@ -134,7 +137,7 @@ def bench(c: Context, profile: str = "quick", variant: str = "all", out: str = "
         out_dir = Path(out) if out else default_run_dir(label, prof.name, target.machine)
         pipeline.run_benchmarks(select_variants(variant), get_release(), prof, out_dir, label, target, allow_emulated,
                                 pgo)
-        console.print(str(out_dir))
+        console.print(str(write_report(out_dir)))
     except ToolkitError as exc:
         _fail(exc)
 
@@ -168,7 +171,8 @@ def profile(c: Context, variant: str = "all", workloads: str = "", out: str = ""
     try:
         variants, names = select_variants(variant), select_workloads(workloads)
         out_dir = Path(out) if out else default_run_dir(label, "profile")
-        console.print(str(profile_variants(variants, get_release(), names, seconds, out_dir, label)))
+        profile_variants(variants, get_release(), names, seconds, out_dir, label)
+        console.print(str(write_report(out_dir)))
     except ToolkitError as exc:
         _fail(exc)
 

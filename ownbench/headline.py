@@ -57,13 +57,13 @@ def steal_rows(summary: dict[str, Any]) -> list[list[str]]:
     steal = summary.get("ownership", {}).get("steal_roundtrip", {})
     if "owner" not in steal or "ft" not in steal:
         return []
-    median = steal["owner"]["median_ns"] / steal["ft"]["median_ns"]
+    median = _ratio_cell(steal.get("median_vs_ft", {}).get("owner"))
     p99 = steal["owner"]["p99_ns"] / steal["ft"]["p99_ns"]
     per = steal.get("requests_per_handoff", {}).get("owner")
     extra = f"; {per:.2f} ownership requests per handoff" if per is not None else ""
-    return [["Steal round trip: latency, owner / ft", f"median {median:.2f}, p99 {p99:.2f}",
-             f"owner {steal['owner']['median_ns']:,.0f} ns against ft {steal['ft']['median_ns']:,.0f} ns "
-             f"(median){extra}"]]
+    return [["Steal round trip: latency, owner / ft", f"median {median[0]}, p99 {p99:.2f}",
+             f"median: {median[1]} (owner {steal['owner']['median_ns']:,.0f} ns, ft {steal['ft']['median_ns']:,.0f} "
+             f"ns; 95 % interval over the pooled samples, which does not cover run-to-run variation){extra}"]]
 
 
 def contended_ratios(times: dict[str, dict[str, float]], variant: str) -> dict[str, float]:
@@ -74,13 +74,15 @@ def contended_ratios(times: dict[str, dict[str, float]], variant: str) -> dict[s
 
 
 def contended_rows(summary: dict[str, Any]) -> list[list[str]]:
-    ratios = contended_ratios(summary.get("ownership", {}).get("contended", {}), "owner")
+    contended = summary.get("ownership", {}).get("contended", {})
+    ratios = contended_ratios(contended, "owner")
     if not ratios:
         return []
     worst = max(ratios, key=lambda c: ratios[c])
-    return [["Contended workloads: time, owner / ft (geomean of the cases)",
-             f"{statistics.geometric_mean(ratios.values()):.2f}",
-             f"median of the repeats per case; worst {worst} at {ratios[worst]:.2f} (< 1 is faster)"]]
+    cell, words = _ratio_cell(contended.get("geomean_vs_ft", {}).get("owner"))
+    return [["Contended workloads: time, owner / ft (geomean of the cases)", cell,
+             f"{words} (medians of the repeats; 95 % bootstrap interval over the repeats); worst case {worst} at "
+             f"{ratios[worst]:.2f}"]]
 
 
 def policy_rows(summary: dict[str, Any]) -> list[list[str]]:
@@ -108,7 +110,8 @@ def scaling_rows(summary: dict[str, Any]) -> list[list[str]]:
         return []
     cells = ", ".join(f"{v} {s:.2f}" for v, s in geo.items())
     return [[f"Scaling: ftscalingbench geomean speedup at {scaling['threads']} threads", cells,
-             f"ideal is {scaling['threads']}"]]
+             f"ideal is {scaling['threads']}; no interval (a few repeats per case): differences of a few "
+             "percent between variants are within this benchmark's run-to-run spread"]]
 
 
 def memory_rows(summary: dict[str, Any]) -> list[list[str]]:
@@ -116,7 +119,8 @@ def memory_rows(summary: dict[str, Any]) -> list[list[str]]:
     if "owner" not in rss or "ft" not in rss:
         return []
     return [["Memory: median max RSS over pyperformance, owner / ft", f"{rss['owner'] / rss['ft']:.3f}",
-             f"owner {rss['owner']:.1f} MiB, ft {rss['ft']:.1f} MiB"]]
+             f"owner {rss['owner']:.1f} MiB, ft {rss['ft']:.1f} MiB (median over the benchmarks of each one's "
+             "largest max RSS; no interval)"]]
 
 
 def legacy_rows(summary: dict[str, Any]) -> list[list[str]]:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 from typing import Any
 
-from .bench.ownership import contended_medians, load_ownership, local_rates, pooled_latency, stats_by_case
+from .bench.ownership import (
+    contended_medians,
+    contended_repeats,
+    load_ownership,
+    local_rates,
+    pooled_latency,
+    pooled_samples,
+    stats_by_case,
+)
 from .markdown import ordered, table
 from .plots import lines
+from .ratios import bootstrap_geomean, median_ratio
 from .variants import ownership_labels
 
 Runs = dict[str, list[dict[str, Any]]]
@@ -45,10 +55,13 @@ def steal_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
         "switch interval). Requests per handoff counts the steal requests the run posted (owner only): more than "
         "one means other objects (the turn counters) moved too.", "",
         table(["variant", "handoffs", "median ns", "p99 ns", "requests per handoff"], rows)]
-    for v in against_ft(order):
-        lines += ["", f"{v} / ft: median {lat[v]['median_ns'] / lat['ft']['median_ns']:.2f}, "
-                      f"p99 {lat[v]['p99_ns'] / lat['ft']['p99_ns']:.2f} (latency ratios, < 1 is faster)."]
-    return "\n".join(lines), {**{v: lat[v] for v in order}, "requests_per_handoff": per}
+    medians = {v: median_ratio(pooled_samples(runs["ft"]), pooled_samples(runs[v])) for v in against_ft(order)}
+    for v, ratio in medians.items():
+        lines += ["", f"{v} / ft: median {ratio.cell()}, {ratio.words()}; p99 "
+                      f"{lat[v]['p99_ns'] / lat['ft']['p99_ns']:.2f} (latency ratios, < 1 is faster; in brackets the "
+                      "95 % distribution-free interval of the ratio of medians, over the pooled samples)."]
+    return "\n".join(lines), {**{v: lat[v] for v in order}, "requests_per_handoff": per,
+                              "median_vs_ft": {v: r.to_json() for v, r in medians.items()}}
 
 
 def take_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
@@ -87,6 +100,7 @@ def local_table(runs: Runs, order: list[str], cores: int, out_dir: Path) -> tupl
 
 def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
     medians = {v: contended_medians(runs[v]) for v in order}
+    repeats = {v: contended_repeats(runs[v]) for v in order}
     cases = list(medians[order[0]])
     owners = against_ft(order)
     rows = [[c, *(f"{medians[v][c] * 1e3:.1f}" if c in medians[v] else "-" for v in order),
@@ -101,7 +115,10 @@ def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
         f"{first['repeats']} repeats" + ("; the `/ ft` columns are time ratios, < 1 is faster." if owners else "."),
         "",
         table(["case", *order, *(f"{v} / ft" for v in owners)], rows)])
-    return text, {v: medians[v] for v in order}
+    geomeans = {v: bootstrap_geomean([(repeats["ft"][c], repeats[v][c]) for c in cases
+                                      if c in repeats[v] and c in repeats["ft"]], center=statistics.median)
+                for v in owners if "ft" in repeats}
+    return text, {**{v: medians[v] for v in order}, "geomean_vs_ft": {v: r.to_json() for v, r in geomeans.items()}}
 
 
 def counters_table(data: dict[str, Runs], order: list[str]) -> tuple[str, dict[str, Any]] | None:

@@ -79,6 +79,8 @@ def pool(dirs: list[Path], dest: Path) -> Path:
     run = dict(runs[0])
     run["label"] = f"pooled-{run.get('label', 'run')}"
     run["rounds"] = sum(int(r.get("rounds") or 1) for r in runs)
+    seconds = [r.get("pyperformance_seconds") for r in runs]
+    run["pyperformance_seconds"] = sum(seconds) if all(s is not None for s in seconds) else None
     run["pooled_from"] = [{"dir": str(d), **{k: r.get(k) for k in ("date", "label", "toolkit", "rounds")}}
                           for d, r in zip(dirs, runs, strict=True)]
     write_json(tmp / "run.json", run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyperf
@@ -49,24 +50,48 @@ def common_benchmarks(base: pyperf.BenchmarkSuite, other: pyperf.BenchmarkSuite)
     return sorted(set(base.get_benchmark_names()) & set(other.get_benchmark_names()))
 
 
-def geomean_ratio(base: pyperf.BenchmarkSuite, other: pyperf.BenchmarkSuite, resamples: int = RESAMPLES,
-                  seed: int = 0) -> Ratio | None:
-    """Geometric mean over the common benchmarks of mean(other) / mean(base), with a percentile bootstrap
-    interval: each resample draws every benchmark's values with replacement (seeded, so reports repeat)."""
-    names = common_benchmarks(base, other)
-    if not names:
-        return None
-    pairs = [(run_values(base.get_benchmark(n)), run_values(other.get_benchmark(n))) for n in names]
-    value = statistics.geometric_mean(statistics.fmean(b) / statistics.fmean(a) for a, b in pairs)
+def bootstrap_geomean(pairs: list[tuple[list[float], list[float]]], center: Callable[[list[float]], float]
+                      = statistics.fmean, resamples: int = RESAMPLES, seed: int = 0) -> Ratio:
+    """Geometric mean over (base values, other values) pairs of center(other) / center(base), with a percentile
+    bootstrap interval: each resample draws every pair's values with replacement (seeded, so reports repeat)."""
+    value = statistics.geometric_mean(center(b) / center(a) for a, b in pairs)
     rng = random.Random(seed)
     draws = []
     for _ in range(resamples):
-        logs = [math.log(statistics.fmean(rng.choices(b, k=len(b))) / statistics.fmean(rng.choices(a, k=len(a))))
-                for a, b in pairs]
+        logs = [math.log(center(rng.choices(b, k=len(b))) / center(rng.choices(a, k=len(a)))) for a, b in pairs]
         draws.append(math.exp(statistics.fmean(logs)))
     draws.sort()
     tail = (1 - CONFIDENCE) / 2
     return Ratio(value, draws[int(tail * (resamples - 1))], draws[int((1 - tail) * (resamples - 1))])
+
+
+def geomean_ratio(base: pyperf.BenchmarkSuite, other: pyperf.BenchmarkSuite, resamples: int = RESAMPLES,
+                  seed: int = 0) -> Ratio | None:
+    """Geometric mean over the common benchmarks of mean(other) / mean(base), with its bootstrap interval."""
+    names = common_benchmarks(base, other)
+    if not names:
+        return None
+    pairs = [(run_values(base.get_benchmark(n)), run_values(other.get_benchmark(n))) for n in names]
+    return bootstrap_geomean(pairs, resamples=resamples, seed=seed)
+
+
+MEDIAN_Z = 2.241
+"""Two-sided normal quantile of a 97.5 % interval: two such intervals hold together with at least 95 %."""
+
+
+def median_bounds(samples: Sequence[float]) -> tuple[float, float]:
+    """Distribution-free 97.5 % interval of the median: the order statistics of (1-based) ranks
+    floor(n/2 - z * sqrt(n) / 2) and ceil(1 + n/2 + z * sqrt(n) / 2)."""
+    ordered = sorted(samples)
+    n = len(ordered)
+    half = MEDIAN_Z * math.sqrt(n) / 2
+    return ordered[max(0, math.floor(n / 2 - half) - 1)], ordered[min(n - 1, math.ceil(n / 2 + half))]
+
+
+def median_ratio(base: Sequence[float], other: Sequence[float]) -> Ratio:
+    """median(other) / median(base), bounded by the two medians' intervals (95 % together, by Bonferroni)."""
+    (base_low, base_high), (other_low, other_high) = median_bounds(base), median_bounds(other)
+    return Ratio(statistics.median(other) / statistics.median(base), other_low / base_high, other_high / base_low)
 
 
 def benchmark_ratios(base: pyperf.BenchmarkSuite, other: pyperf.BenchmarkSuite) -> dict[str, Ratio]:

@@ -258,6 +258,12 @@ class WorkTree:
                 f"{BASELINE_TAG}..HEAD", "--zero-commit", "--no-signature", "--no-stat", "-o", tmp
             )
             new = sorted(Path(tmp).glob("*.patch"))
+            if len(new) != commits:
+                raise ToolkitError(
+                    f"{self.src} has {commits} commit(s) since the baseline but git format-patch wrote {len(new)} "
+                    f"patch(es) (merge commits are not written); {series.patches_dir} is left as it was. "
+                    "Make the history linear (git rebase) and refresh again"
+                )
             for old in series.patch_files():
                 old.unlink()
             written = []

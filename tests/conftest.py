@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import os
+import shutil
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from pathlib import Path
 import git
 import pytest
 
+from ownbench import system_deps
 from ownbench.versions import Release
 
 TINY_VERSION = "9.9.9"
@@ -29,6 +32,15 @@ class TinySource:
     tarball: Path
     release: Release
     git_remote: Path
+
+
+@pytest.fixture
+def valgrind() -> None:
+    """Valgrind for callgrind counts: installed like `./toolkit bench` does, or the test skipped under --fast."""
+    if shutil.which("valgrind") is None:
+        if os.environ.get("OWNBENCH_SELFTEST_FAST"):
+            pytest.skip("valgrind is not installed, and `selftest --fast` installs nothing (`./toolkit bench` does)")
+        system_deps.ensure_packages(system_deps.BENCH_PACKAGES)
 
 
 @pytest.fixture(autouse=True)

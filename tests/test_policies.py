@@ -352,7 +352,8 @@ def policy_results(fake_owner: Path, tmp_path: Path) -> Path:
                     "n": 5, "samples_ns": samples, "median_ns": statistics.median(samples), "ownership_stats": None})
         write_json(raw_file(out, variant, "contended", 0),
                    {"benchmark": "contended", "variant": variant, "round": 0, "threads": 2, "repeats": 3,
-                    "cases": {"shared_list_append": {"median_s": CONTENDED_S[variant], "seconds": [0.1]}}})
+                    "cases": {"shared_list_append": {"median_s": CONTENDED_S[variant],
+                                                      "seconds": [CONTENDED_S[variant]] * 3}}})
     return out
 
 
@@ -372,15 +373,17 @@ def test_report_sets_each_policy_beside_ft(policy_results: Path) -> None:
     assert set(geo) == {"ft_vs_stock", "owner_vs_stock", "owner:transfer_vs_stock", "owner_vs_ft",
                         "owner:transfer_vs_ft"}
     assert f"| owner:transfer / ft | {geo['owner:transfer_vs_ft']:.3f} [" in report
-    assert "owner / ft: median 1.50, p99 1.50 (latency ratios, < 1 is faster)." in report
-    assert "owner:transfer / ft: median 2.00, p99 2.00 (latency ratios, < 1 is faster)." in report
+    assert "owner / ft: median 1.500 [1.500, 1.500], 1.500x slower; p99 1.50 (latency ratios" in report
+    assert "owner:transfer / ft: median 2.000 [2.000, 2.000], 2.000x slower; p99 2.00 (latency ratios" in report
     assert "| case | ft | owner | owner:transfer | owner / ft | owner:transfer / ft |" in report
     assert "| shared_list_append | 10.0 | 8.0 | 5.0 | 0.80 | 0.50 |" in report
     assert "| workload | stock | ft | owner | owner:transfer | owner / ft | owner:transfer / ft |" in report
     assert "| startup | 100 | 200 (2.000) | 150 (1.500) | 300 (3.000) | 0.750 | 1.500 |" in report
     headline = report.split("## Headline", 1)[1].split("\n## ", 1)[0]
-    assert "| Steal round trip: latency, owner / ft | median 1.50, p99 1.50 |" in headline
-    assert "| Contended workloads: time, owner / ft (geomean of the cases) | 0.80 |" in headline
+    assert "| Steal round trip: latency, owner / ft | median 1.500 [1.500, 1.500], p99 1.50 | median: 1.500x slower" \
+        in headline
+    assert "| Contended workloads: time, owner / ft (geomean of the cases) | 0.800 [0.800, 0.800] | 1.250x faster" \
+        in headline
     assert ("| Policy owner:transfer (PYTHON_OWNERSHIP=transfer): contended time (geomean of the cases) and steal "
             "round trip median, / ft | contended 0.50, steal median 2.00 |") in headline
     assert "Single thread: pyperformance geomean time, owner / ft" in headline

@@ -41,6 +41,8 @@ KEYS = {"ft": "ft-key", "owner": "owner-key"}
 
 def test_pooled_report_has_the_rounds_of_every_run(tmp_path: Path) -> None:
     runs = [one_run(tmp_path, f"run{i}", KEYS) for i in (1, 2)]
+    for run_dir, seconds in zip(runs, (600, 660), strict=True):
+        write_json(run_dir / "run.json", {**read_json(run_dir / "run.json"), "pyperformance_seconds": seconds})
     dest = pool(runs, tmp_path / "pooled")
     suite = json.loads((dest / "pyperformance" / "owner.json").read_text())
     (bench,) = suite["benchmarks"]
@@ -49,6 +51,7 @@ def test_pooled_report_has_the_rounds_of_every_run(tmp_path: Path) -> None:
     assert rounds == ["steal_roundtrip.r0.json", "steal_roundtrip.r1.json"]
     run = read_json(dest / "run.json")
     assert run["rounds"] == 2 and [p["dir"] for p in run["pooled_from"]] == [str(r) for r in runs]
+    assert run["pyperformance_seconds"] == 1260  # the time of both runs' rounds, not of the first run's only
     write_report(dest)
     summary = json.loads((dest / "summary.json").read_text())
     assert summary["pyperformance_geomean"]["owner_vs_ft"] < 0.5  # owner summed 40 times fewer numbers

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -13,14 +12,13 @@ from pathlib import Path
 import pyperf
 import pytest
 
-from ownbench import system_deps
 from ownbench.arch import native_arch
 from ownbench.bench.callgrind import count_instructions, workloads
 from ownbench.bench.pyperformance_runner import merge_rounds
 from ownbench.bench.scaling import speedups
 from ownbench.build import Installed
 from ownbench.pipeline import record_run
-from ownbench.ratios import Ratio
+from ownbench.ratios import Ratio, median_ratio
 from ownbench.report import all_benchmarks_table, write_report
 from ownbench.results import write_json
 from ownbench.results_index import write_index
@@ -90,11 +88,8 @@ def test_merge_keeps_runs_of_every_round(tmp_path: Path) -> None:
     assert len([r for r in bench["runs"] if "values" in r]) == 6  # 3 processes per round, 2 rounds
 
 
+@pytest.mark.usefixtures("valgrind")
 def test_callgrind_counts_are_real_and_reported(results_dir: Path) -> None:
-    if shutil.which("valgrind") is None:
-        if os.environ.get("OWNBENCH_SELFTEST_FAST"):
-            pytest.skip("valgrind is not installed, and `selftest --fast` installs nothing (`./toolkit bench` does)")
-        system_deps.ensure_packages(system_deps.BENCH_PACKAGES)
     names = [w.stem for w in workloads()]
     assert {"startup", "containers", "objects"} <= set(names)
     python = Path(sys.executable)
@@ -143,6 +138,15 @@ def test_an_interval_that_spans_one_is_no_measurable_difference() -> None:
     assert Ratio(1.10, 1.05, 1.15).words() == "1.100x slower"
 
 
+def test_a_ratio_of_medians_is_bounded_by_both_medians_intervals() -> None:
+    base = [float(v) for v in range(1, 101)]  # median 50.5; 97.5 % interval: ranks 38 and 63 (z = 2.241)
+    ratio = median_ratio(base, [2 * v for v in base])
+    assert (ratio.value, ratio.low, ratio.high) == (2.0, 2 * 38 / 63, 2 * 63 / 38)
+    assert ratio.words() == "2.000x slower"
+    assert median_ratio(base, [v + 5 for v in base]).words() == "no measurable difference"  # 55.5 vs 50.5, n = 100
+    assert median_ratio(base * 100, [v + 5 for v in base] * 100).words() == "1.099x slower"  # the same, n = 10,000
+
+
 def test_pyperf_tag_tables_are_dropped() -> None:
     text = ("Benchmarks with tag 'math':\n===========================\n\n| a | 1 |\n\n"
             "All benchmarks:\n===============\n\n| a | 1 |\n| b | 2 |\n")
@@ -188,3 +192,29 @@ def test_scaling_shows_absolute_throughput_as_well_as_speedup(results_dir: Path)
     assert (results_dir / "scaling-rates.png").stat().st_size > 1000
     rate = json.loads((results_dir / "summary.json").read_text())["scaling"]["rate_per_s"]
     assert rate["ft"]["work"]["2"] == pytest.approx(5.0)
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "pyperformance"
+"""stock, ft and owner results of two benchmarks, 6 values each around these means (seconds):
+alpha 0.100 / 0.120 / 0.108 and beta 0.200 / 0.220 / 0.220."""
+
+
+def test_fixture_ratios_and_their_directions(tmp_path: Path) -> None:
+    out = tmp_path / "results" / "2026-11-25-fixture-x86_64-quick"
+    record_run(out, "fixture", "quick", [host_installed(v) for v in ("stock", "ft", "owner")])
+    shutil.copytree(FIXTURE, out / "pyperformance")
+    report = write_report(out).read_text()
+    # Geomeans by hand: owner/ft sqrt(0.9 * 1.0) = 0.949 (1/0.949 = 1.054x faster), ft/stock sqrt(1.2 * 1.1) =
+    # 1.149, owner/stock sqrt(1.08 * 1.1) = 1.090; the values spread by at most 0.6 %, so the intervals are tight.
+    assert "| ft / stock | 1.149 [1.145, 1.153] | 1.149x slower |" in report
+    assert "| owner / stock | 1.090 [1.086, 1.094] | 1.090x slower |" in report
+    assert "| owner / ft | 0.949 [0.946, 0.952] | 1.054x faster |" in report
+    assert "| Single thread: pyperformance geomean time, owner / ft | 0.949 [0.946, 0.952] | 1.054x faster" in report
+    assert "Time ratio, < 1 is faster" in report
+    # pyperf's own comparison: alpha 1.20x and 1.08x slower than stock, owner 1.11x faster than ft on alpha, and
+    # beta (equal means for ft and owner) hidden as not significant.
+    assert "| alpha          | 100 ms | 120 ms: 1.20x slower | 108 ms: 1.08x slower |" in report
+    assert "| alpha          | 120 ms | 108 ms: 1.11x faster |" in report
+    assert "Benchmark hidden because not significant (1): beta" in report
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["pyperformance_geomean"]["owner_vs_ft"] == pytest.approx(math.sqrt(0.9))

@@ -10,11 +10,13 @@ import pytest
 from ownbench import reproduce as reproduce_module
 from ownbench import system_deps
 from ownbench.arch import native_arch
+from ownbench.bench import scaling
 from ownbench.bench.profiles import OwnershipSizes, Profile, get_profile
 from ownbench.bench.pyperformance_runner import raw_file, run_pyperformance
 from ownbench.bench.raw_records import claim_dir, recorded_key
 from ownbench.build import BuildOptions, Installed
 from ownbench.errors import ToolkitError
+from ownbench.results import read_json
 from ownbench.variants import VARIANTS
 from ownbench.versions import get_release
 
@@ -80,3 +82,26 @@ def test_unstamped_records_count_as_another_build(tmp_path: Path) -> None:
     claim_dir(variant_dir, "key")
     assert list(variant_dir.glob("*.json")) == []
     assert (tmp_path / "raw" / "pyperformance.stale" / "ft-unrecorded" / "nbody.r0.json").is_file()
+
+
+def test_scaling_results_of_another_build_are_measured_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    measured: list[str] = []
+
+    def fake_time_threads(python: Path, script: Path, threads: int, scale: int, env: object) -> dict[str, float]:
+        measured.append(str(python))
+        return {"object_cfunction": 10.0 * threads}
+
+    monkeypatch.setattr(scaling, "time_threads", fake_time_threads)
+
+    def built(key: str) -> Installed:
+        return Installed(VARIANTS["owner"], native_arch(), tmp_path / "owner" / "install", Path(f"/py-{key}"),
+                         {"variant": "owner", "build_key": key})
+
+    out = tmp_path / "results"
+    scaling.run_scaling([built("key-one")], TWO, out)
+    scaling.run_scaling([built("key-one")], TWO, out)  # same build: resumed, not measured again
+    assert measured == ["/py-key-one"]
+    scaling.run_scaling([built("key-two")], TWO, out)  # rebuilt: the old result must not be reused
+    assert measured == ["/py-key-one", "/py-key-two"]
+    assert read_json(out / "scaling" / "owner.json")["build_key"] == "key-two"
+    assert read_json(out / "scaling.stale" / "owner-key-one.json")["build_key"] == "key-one"  # moved, not deleted

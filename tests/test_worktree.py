@@ -156,6 +156,21 @@ def test_refresh_refuses_to_drop_patches_without_the_flag(
     assert (patches_of(series) / "series").read_text() == ""
 
 
+def test_refresh_refuses_a_history_it_cannot_write_out(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
+    series = series_copy(tmp_path, "good")
+    tree.prepare(archive, series)
+    repo = git.Repo(tree.src)
+    repo.git.checkout("-q", "-b", "side", BASELINE_TAG)
+    (tree.src / "README.rst").write_text("edited on a branch\n")
+    repo.git.commit("-qam", "Edit on a branch")
+    repo.git.checkout("-q", "-")
+    repo.git.merge("-q", "--no-edit", "side")  # 3 commits since the baseline; format-patch writes 2 of them
+    before = {p.name: p.read_bytes() for p in patches_of(series).iterdir()}
+    with pytest.raises(Exception, match="merge commits are not written"):
+        tree.refresh(series)
+    assert {p.name: p.read_bytes() for p in patches_of(series).iterdir()} == before
+
+
 def test_refresh_refuses_when_patches_changed_on_disk(tree: WorkTree, archive: SourceArchive, tmp_path: Path) -> None:
     series = series_copy(tmp_path, "good")
     tree.prepare(archive, series)

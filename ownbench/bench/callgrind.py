@@ -15,6 +15,7 @@ from ..process import EnvChanges, environment
 from ..results import read_json, write_json
 from ..variants import label_of_file
 from .profiles import Profile
+from .raw_records import build_key_of, is_current
 
 WORKLOAD_DIR = paths.BENCH_DIR / "callgrind"
 TOTALS = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
@@ -49,7 +50,8 @@ def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -
     for inst in installed:
         label = inst.variant.label
         target = out_dir / "callgrind" / f"{inst.variant.file_name}.json"
-        if target.is_file():
+        build_key = build_key_of(inst.manifest)
+        if is_current(target, build_key):
             note(f"{label}: already counted")
             continue
         counts: dict[str, list[int]] = {}
@@ -58,7 +60,7 @@ def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -
             counts[workload.stem] = [count_instructions(inst.python, workload, inst.variant.environment())
                                      for _ in repeats]
             note(f"{label} {workload.stem}: {counts[workload.stem][0]:,} instructions")
-        write_json(target, {"variant": label, "instructions": counts})
+        write_json(target, {"variant": label, "build_key": build_key, "instructions": counts})
 
 
 def load_callgrind(out_dir: Path) -> dict[str, dict[str, list[int]]]:

@@ -105,9 +105,14 @@ def latency_summary(samples: list[int]) -> dict[str, float]:
     }
 
 
+def pooled_samples(runs: list[dict[str, Any]], mode: str | None = None) -> list[int]:
+    """Every run's latency samples together (of `mode`, for take_detached)."""
+    return [s for r in runs for s in (r["modes"][mode] if mode else r)["samples_ns"]]
+
+
 def pooled_latency(runs: list[dict[str, Any]], mode: str | None = None) -> dict[str, float]:
     """Latency summary of every run's samples together (of `mode`, for take_detached)."""
-    return latency_summary([s for r in runs for s in (r["modes"][mode] if mode else r)["samples_ns"]])
+    return latency_summary(pooled_samples(runs, mode))
 
 
 def local_rates(runs: list[dict[str, Any]]) -> dict[int, float]:
@@ -132,6 +137,15 @@ def stats_by_case(runs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
                 sums = totals.setdefault(case, {})
                 sums[key] = max(sums.get(key, 0), value) if key.endswith("_max") else sums.get(key, 0) + value
     return totals
+
+
+def contended_repeats(runs: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Case -> seconds of every repeat of every round."""
+    by_case: dict[str, list[float]] = {}
+    for r in runs:
+        for case, entry in r["cases"].items():
+            by_case.setdefault(case, []).extend(entry["seconds"])
+    return by_case
 
 
 def contended_medians(runs: list[dict[str, Any]]) -> dict[str, float]:

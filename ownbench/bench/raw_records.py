@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ..console import note
@@ -38,6 +39,25 @@ def claim_dir(variant_dir: Path, build_key: str) -> None:
     variant_dir.mkdir(parents=True, exist_ok=True)
     if recorded_key(variant_dir) != build_key:
         (variant_dir / STAMP).write_text(build_key + "\n")
+
+
+def is_current(result: Path, build_key: str) -> bool:
+    """Whether `result` (a JSON file with a "build_key") holds this build's results, so a resume keeps it.
+
+    A result of another build, or of an unrecorded one, is moved to <kind>.stale/ (never deleted) and the move is
+    reported, so the resume measures it again.
+    """
+    if not result.is_file():
+        return False
+    old = json.loads(result.read_text()).get("build_key")
+    if old == build_key:
+        return True
+    aside = _stale_dir(result.with_suffix(""), old).with_suffix(result.suffix)
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    result.rename(aside)
+    note(f"[yellow]{result}: made by another build ({old or 'not recorded'}), moved to {aside}; "
+         f"measuring again with build {build_key[:12]}[/]")
+    return False
 
 
 def _stale_dir(variant_dir: Path, key: str | None) -> Path:

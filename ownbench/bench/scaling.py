@@ -16,6 +16,7 @@ from ..results import read_json, write_json
 from ..variants import label_of_file
 from .interleave import rotated
 from .profiles import Profile
+from .raw_records import build_key_of, is_current
 
 LINE = re.compile(r"^(?P<name>\w+)\s+(?P<ms>[0-9.]+) ms$")
 
@@ -62,7 +63,7 @@ def run_scaling(installed: list[Installed], profile: Profile, out_dir: Path) -> 
     """Repeat every thread count for every variant, interleaved; one JSON per variant."""
     step(f"Scaling (ftscalingbench) at {', '.join(map(str, profile.scaling_threads))} threads")
     targets = {i.variant.label: out_dir / "scaling" / f"{i.variant.file_name}.json" for i in installed}
-    pending = [i for i in installed if not targets[i.variant.label].is_file()]
+    pending = [i for i in installed if not is_current(targets[i.variant.label], build_key_of(i.manifest))]
     if not pending:
         note("scaling: already measured")
         return
@@ -79,6 +80,7 @@ def run_scaling(installed: list[Installed], profile: Profile, out_dir: Path) -> 
     for inst in pending:
         data: dict[str, Any] = {
             "variant": inst.variant.label,
+            "build_key": build_key_of(inst.manifest),
             "threads": list(profile.scaling_threads),
             "scale": profile.scaling_scale,
             "repeats": profile.scaling_repeats,
