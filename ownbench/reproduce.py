@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import paths, pipeline, system_deps
-from .arch import Arch
+from .arch import Arch, ensure_cross_environment
 from .bench.profiles import Profile
 from .build import BuildOptions, build
 from .console import console, note
@@ -43,6 +43,7 @@ def reproduce(
     pipeline.check_benchmarkable(arch, allow_emulated)
     # Preflight: every Debian package the steps need, in one apt-get, before anything runs.
     system_deps.ensure_packages((*system_deps.BUILD_PACKAGES, *system_deps.BENCH_PACKAGES))
+    ensure_cross_environment(arch)  # a foreign target's multiarch packages and qemu, also before step 1
     state_file = _state_file(profile, label, arch)
     if state_file.is_file():
         out_dir = Path(read_json(state_file)["out_dir"])

@@ -9,7 +9,7 @@ import pytest
 
 from ownbench import reproduce as reproduce_module
 from ownbench import system_deps
-from ownbench.arch import native_arch
+from ownbench.arch import Arch, get_arch, native_arch
 from ownbench.bench import scaling
 from ownbench.bench.profiles import OwnershipSizes, Profile, get_profile
 from ownbench.bench.pyperformance_runner import raw_file, run_pyperformance
@@ -59,6 +59,26 @@ def test_reproduce_checks_every_package_before_step_one(monkeypatch: pytest.Monk
         reproduce_module.reproduce([VARIANTS["stock"]], get_release(), get_profile("quick"), "t",
                                    BuildOptions(arch=native_arch()))
     assert "valgrind" in asked[0] and "build-essential" in asked[0]
+
+
+def test_reproduce_sets_up_a_foreign_target_before_step_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    prepared: list[str] = []
+
+    def stop(arch: Arch) -> None:
+        prepared.append(arch.machine)
+        raise ToolkitError("cross preflight")
+
+    def no_fetch(*args: object) -> None:
+        raise AssertionError("step 1 ran before the cross preflight")
+
+    monkeypatch.setattr(system_deps, "ensure_packages", lambda packages: None)
+    monkeypatch.setattr(reproduce_module, "ensure_cross_environment", stop)
+    monkeypatch.setattr(reproduce_module.pipeline, "fetch_source", no_fetch)
+    monkeypatch.setenv("OWNBENCH_BUILD_DIR", str(tmp_path))
+    with pytest.raises(ToolkitError, match="cross preflight"):
+        reproduce_module.reproduce([VARIANTS["stock"]], get_release(), get_profile("quick"), "t",
+                                   BuildOptions(arch=get_arch("arm64")), allow_emulated=True)
+    assert prepared == ["aarch64"]
 
 
 def test_records_of_another_build_are_moved_aside_not_reused(tmp_path: Path) -> None:
