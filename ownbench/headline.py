@@ -79,10 +79,15 @@ def contended_rows(summary: dict[str, Any]) -> list[list[str]]:
     if not ratios:
         return []
     worst = max(ratios, key=lambda c: ratios[c])
-    cell, words = _ratio_cell(contended.get("geomean_vs_ft", {}).get("owner"))
+    ci = contended.get("geomean_vs_ft", {}).get("owner")
+    if ci:
+        cell, words = _ratio_cell(ci)
+        words += " (medians of the repeats; 95 % bootstrap interval over the repeats)"
+    else:
+        cell = f"{statistics.geometric_mean(ratios.values()):.2f}"
+        words = "medians of the repeats; no interval: too few repeats per case"
     return [["Contended workloads: time, owner / ft (geomean of the cases)", cell,
-             f"{words} (medians of the repeats; 95 % bootstrap interval over the repeats); worst case {worst} at "
-             f"{ratios[worst]:.2f}"]]
+             f"{words}; worst case {worst} at {ratios[worst]:.2f}"]]
 
 
 def policy_rows(summary: dict[str, Any]) -> list[list[str]]:

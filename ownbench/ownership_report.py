@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from .bench.ownership import (
-    contended_medians,
     contended_repeats,
     load_ownership,
     local_rates,
@@ -17,7 +16,7 @@ from .bench.ownership import (
 )
 from .markdown import ordered, table
 from .plots import lines
-from .ratios import bootstrap_geomean, median_ratio
+from .ratios import Ratio, bootstrap_geomean, median_ratio
 from .variants import ownership_labels
 
 Runs = dict[str, list[dict[str, Any]]]
@@ -98,10 +97,23 @@ def local_table(runs: Runs, order: list[str], cores: int, out_dir: Path) -> tupl
     return text, summary
 
 
+MIN_REPEATS = 3
+"""Fewest repeats of a contended case (over all rounds) for which the report gives an interval."""
+
+
+def contended_geomean(repeats: dict[str, dict[str, list[float]]], variant: str) -> Ratio | None:
+    """Geomean over the cases both ran of median(variant) / median(ft), with its bootstrap interval over the
+    repeats; None without common cases or with fewer than MIN_REPEATS repeats of one."""
+    pairs = [(repeats["ft"][c], repeats[variant][c]) for c in sorted(set(repeats["ft"]) & set(repeats[variant]))]
+    if not pairs or min(len(values) for pair in pairs for values in pair) < MIN_REPEATS:
+        return None
+    return bootstrap_geomean(pairs, center=statistics.median)
+
+
 def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
-    medians = {v: contended_medians(runs[v]) for v in order}
     repeats = {v: contended_repeats(runs[v]) for v in order}
-    cases = list(medians[order[0]])
+    medians = {v: {c: statistics.median(values) for c, values in repeats[v].items()} for v in order}
+    cases = list(dict.fromkeys(c for v in order for c in medians[v]))
     owners = against_ft(order)
     rows = [[c, *(f"{medians[v][c] * 1e3:.1f}" if c in medians[v] else "-" for v in order),
              *(f"{medians[v][c] / medians['ft'][c]:.2f}" if c in medians[v] and c in medians["ft"] else "-"
@@ -111,13 +123,12 @@ def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
         "### Contended workloads", "",
         f"{first['threads']} threads share objects (`bench/ownership/contended.py`: a queue.Queue producer and "
         "consumer, appends to one list, stores into one dict, reads of one dict and list with 1 % writes, "
-        "ThreadPoolExecutor.map); ms per case, median over rounds of the median of "
-        f"{first['repeats']} repeats" + ("; the `/ ft` columns are time ratios, < 1 is faster." if owners else "."),
+        "ThreadPoolExecutor.map); ms per case, median of every repeat of every round "
+        f"({first['repeats']} repeats per round)" +
+        ("; the `/ ft` columns are time ratios, < 1 is faster." if owners else "."),
         "",
         table(["case", *order, *(f"{v} / ft" for v in owners)], rows)])
-    geomeans = {v: bootstrap_geomean([(repeats["ft"][c], repeats[v][c]) for c in cases
-                                      if c in repeats[v] and c in repeats["ft"]], center=statistics.median)
-                for v in owners if "ft" in repeats}
+    geomeans = {v: g for v in owners if (g := contended_geomean(repeats, v)) is not None}
     return text, {**{v: medians[v] for v in order}, "geomean_vs_ft": {v: r.to_json() for v, r in geomeans.items()}}
 
 

@@ -79,19 +79,27 @@ MEDIAN_Z = 2.241
 """Two-sided normal quantile of a 97.5 % interval: two such intervals hold together with at least 95 %."""
 
 
-def median_bounds(samples: Sequence[float]) -> tuple[float, float]:
+def median_bounds(samples: Sequence[float]) -> tuple[float, float] | None:
     """Distribution-free 97.5 % interval of the median: the order statistics of (1-based) ranks
-    floor(n/2 - z * sqrt(n) / 2) and ceil(1 + n/2 + z * sqrt(n) / 2)."""
+    floor(n/2 - z * sqrt(n) / 2) and ceil(1 + n/2 + z * sqrt(n) / 2); None when n is too small for one."""
     ordered = sorted(samples)
     n = len(ordered)
     half = MEDIAN_Z * math.sqrt(n) / 2
-    return ordered[max(0, math.floor(n / 2 - half) - 1)], ordered[min(n - 1, math.ceil(n / 2 + half))]
+    low_rank = math.floor(n / 2 - half)
+    if low_rank < 1:
+        return None
+    return ordered[low_rank - 1], ordered[min(n - 1, math.ceil(n / 2 + half))]
 
 
 def median_ratio(base: Sequence[float], other: Sequence[float]) -> Ratio:
-    """median(other) / median(base), bounded by the two medians' intervals (95 % together, by Bonferroni)."""
-    (base_low, base_high), (other_low, other_high) = median_bounds(base), median_bounds(other)
-    return Ratio(statistics.median(other) / statistics.median(base), other_low / base_high, other_high / base_low)
+    """median(other) / median(base), bounded by the two medians' intervals (95 % together, by Bonferroni);
+    the interval is [0, inf] (no measurable difference) when a side has too few samples for one."""
+    value = statistics.median(other) / statistics.median(base)
+    base_bounds, other_bounds = median_bounds(base), median_bounds(other)
+    if base_bounds is None or other_bounds is None:
+        return Ratio(value, 0.0, math.inf)
+    (base_low, base_high), (other_low, other_high) = base_bounds, other_bounds
+    return Ratio(value, other_low / base_high, other_high / base_low)
 
 
 def benchmark_ratios(base: pyperf.BenchmarkSuite, other: pyperf.BenchmarkSuite) -> dict[str, Ratio]:

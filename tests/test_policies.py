@@ -346,10 +346,10 @@ def policy_results(fake_owner: Path, tmp_path: Path) -> Path:
         write_json(out / "callgrind" / f"{file_name(variant)}.json",
                    {"variant": variant, "instructions": {"startup": [INSTRUCTIONS[variant]]}})
     for variant in STEAL_NS:
-        samples = [STEAL_NS[variant]] * 5
+        samples = [STEAL_NS[variant] + d for d in range(-10, 11)]  # 21 samples, median STEAL_NS[variant]
         write_json(raw_file(out, variant, "steal_roundtrip", 0),
-                   {"benchmark": "steal_roundtrip", "variant": variant, "round": 0, "handoffs": 5, "seconds": 1.0,
-                    "n": 5, "samples_ns": samples, "median_ns": statistics.median(samples), "ownership_stats": None})
+                   {"benchmark": "steal_roundtrip", "variant": variant, "round": 0, "handoffs": 21, "seconds": 1.0,
+                    "n": 21, "samples_ns": samples, "median_ns": statistics.median(samples), "ownership_stats": None})
         write_json(raw_file(out, variant, "contended", 0),
                    {"benchmark": "contended", "variant": variant, "round": 0, "threads": 2, "repeats": 3,
                     "cases": {"shared_list_append": {"median_s": CONTENDED_S[variant],
@@ -373,14 +373,16 @@ def test_report_sets_each_policy_beside_ft(policy_results: Path) -> None:
     assert set(geo) == {"ft_vs_stock", "owner_vs_stock", "owner:transfer_vs_stock", "owner_vs_ft",
                         "owner:transfer_vs_ft"}
     assert f"| owner:transfer / ft | {geo['owner:transfer_vs_ft']:.3f} [" in report
-    assert "owner / ft: median 1.500 [1.500, 1.500], 1.500x slower; p99 1.50 (latency ratios" in report
-    assert "owner:transfer / ft: median 2.000 [2.000, 2.000], 2.000x slower; p99 2.00 (latency ratios" in report
+    # The medians' 97.5 % intervals of 21 samples are their 5th and 17th values (median -+ 6 ns): owner / ft is
+    # bounded by 1494 / 1006 and 1506 / 994; p99 (inclusive) is median + 9.8 ns.
+    assert "owner / ft: median 1.500 [1.485, 1.515], 1.500x slower; p99 1.50 (latency ratios" in report
+    assert "owner:transfer / ft: median 2.000 [1.982, 2.018], 2.000x slower; p99 1.99 (latency ratios" in report
     assert "| case | ft | owner | owner:transfer | owner / ft | owner:transfer / ft |" in report
     assert "| shared_list_append | 10.0 | 8.0 | 5.0 | 0.80 | 0.50 |" in report
     assert "| workload | stock | ft | owner | owner:transfer | owner / ft | owner:transfer / ft |" in report
     assert "| startup | 100 | 200 (2.000) | 150 (1.500) | 300 (3.000) | 0.750 | 1.500 |" in report
     headline = report.split("## Headline", 1)[1].split("\n## ", 1)[0]
-    assert "| Steal round trip: latency, owner / ft | median 1.500 [1.500, 1.500], p99 1.50 | median: 1.500x slower" \
+    assert "| Steal round trip: latency, owner / ft | median 1.500 [1.485, 1.515], p99 1.50 | median: 1.500x slower" \
         in headline
     assert "| Contended workloads: time, owner / ft (geomean of the cases) | 0.800 [0.800, 0.800] | 1.250x faster" \
         in headline

@@ -145,6 +145,10 @@ def test_a_ratio_of_medians_is_bounded_by_both_medians_intervals() -> None:
     assert ratio.words() == "2.000x slower"
     assert median_ratio(base, [v + 5 for v in base]).words() == "no measurable difference"  # 55.5 vs 50.5, n = 100
     assert median_ratio(base * 100, [v + 5 for v in base] * 100).words() == "1.099x slower"  # the same, n = 10,000
+    # Below 9 samples the normal approximation puts the lower rank below 1: no interval, no claim.
+    few = median_ratio([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [10.0, 20.0, 30.0, 40.0, 50.0, 60.0])
+    assert (few.value, few.low, few.high) == (10.0, 0.0, math.inf) and few.words() == "no measurable difference"
+    assert median_ratio([1.0] * 9, [2.0] * 9).words() == "2.000x slower"
 
 
 def test_pyperf_tag_tables_are_dropped() -> None:

@@ -125,3 +125,12 @@ def test_scaling_results_of_another_build_are_measured_again(tmp_path: Path, mon
     assert measured == ["/py-key-one", "/py-key-two"]
     assert read_json(out / "scaling" / "owner.json")["build_key"] == "key-two"
     assert read_json(out / "scaling.stale" / "owner-key-one.json")["build_key"] == "key-one"  # moved, not deleted
+    scaling.run_scaling([built("key-one")], TWO, out)  # back to the first build: both old results are kept
+    assert read_json(out / "scaling.stale" / "owner-key-two.json")["build_key"] == "key-two"
+    scaling.run_scaling([built("key-two")], TWO, out)
+    assert sorted(p.name for p in (out / "scaling.stale").iterdir()) == \
+        ["owner-key-one.2.json", "owner-key-one.json", "owner-key-two.json"]
+    (out / "scaling" / "owner.json").write_text("{not json")  # damaged: moved aside as unrecorded, measured again
+    scaling.run_scaling([built("key-two")], TWO, out)
+    assert (out / "scaling.stale" / "owner-unrecorded.json").read_text() == "{not json"
+    assert read_json(out / "scaling" / "owner.json")["build_key"] == "key-two"

@@ -10,6 +10,7 @@ import pytest
 from conftest import TinySource
 
 from ownbench import paths
+from ownbench.errors import ToolkitError
 from ownbench.sources import LocalTarball, SourceArchive, fetch
 from ownbench.worktree import BASELINE_TAG, PatchFailed, Series, WorkTree
 
@@ -166,7 +167,7 @@ def test_refresh_refuses_a_history_it_cannot_write_out(tree: WorkTree, archive: 
     repo.git.checkout("-q", "-")
     repo.git.merge("-q", "--no-edit", "side")  # 3 commits since the baseline; format-patch writes 2 of them
     before = {p.name: p.read_bytes() for p in patches_of(series).iterdir()}
-    with pytest.raises(Exception, match="merge commits are not written"):
+    with pytest.raises(ToolkitError, match="merge commits are not written"):
         tree.refresh(series)
     assert {p.name: p.read_bytes() for p in patches_of(series).iterdir()} == before
 

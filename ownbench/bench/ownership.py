@@ -147,11 +147,3 @@ def contended_repeats(runs: list[dict[str, Any]]) -> dict[str, list[float]]:
             by_case.setdefault(case, []).extend(entry["seconds"])
     return by_case
 
-
-def contended_medians(runs: list[dict[str, Any]]) -> dict[str, float]:
-    """Case -> median over rounds of each round's median seconds."""
-    by_case: dict[str, list[float]] = {}
-    for r in runs:
-        for case, entry in r["cases"].items():
-            by_case.setdefault(case, []).append(entry["median_s"])
-    return {case: statistics.median(values) for case, values in by_case.items()}

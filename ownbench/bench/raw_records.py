@@ -44,15 +44,19 @@ def claim_dir(variant_dir: Path, build_key: str) -> None:
 def is_current(result: Path, build_key: str) -> bool:
     """Whether `result` (a JSON file with a "build_key") holds this build's results, so a resume keeps it.
 
-    A result of another build, or of an unrecorded one, is moved to <kind>.stale/ (never deleted) and the move is
-    reported, so the resume measures it again.
+    A result of another build, of an unrecorded one, or one that cannot be read is moved to <kind>.stale/ (never
+    deleted) and the move is reported, so the resume measures it again.
     """
     if not result.is_file():
         return False
-    old = json.loads(result.read_text()).get("build_key")
+    try:
+        recorded = json.loads(result.read_text())
+    except (OSError, ValueError):
+        recorded = None
+    old = recorded.get("build_key") if isinstance(recorded, dict) else None
     if old == build_key:
         return True
-    aside = _stale_dir(result.with_suffix(""), old).with_suffix(result.suffix)
+    aside = _stale_path(result.parent, result.stem, old, result.suffix)
     aside.parent.mkdir(parents=True, exist_ok=True)
     result.rename(aside)
     note(f"[yellow]{result}: made by another build ({old or 'not recorded'}), moved to {aside}; "
@@ -62,10 +66,15 @@ def is_current(result: Path, build_key: str) -> bool:
 
 def _stale_dir(variant_dir: Path, key: str | None) -> Path:
     """A new directory name beside raw/<kind>/, out of reach of the globs that load records."""
-    base = variant_dir.parent.with_name(variant_dir.parent.name + ".stale") / \
-        f"{variant_dir.name}-{(key or 'unrecorded')[:12]}"
-    candidate, n = base, 1
+    return _stale_path(variant_dir.parent, variant_dir.name, key)
+
+
+def _stale_path(kind_dir: Path, name: str, key: str | None, suffix: str = "") -> Path:
+    """A new path <kind>.stale/<name>-<key>[.N]<suffix> beside `kind_dir`, out of reach of the loaders' globs."""
+    stale = kind_dir.with_name(kind_dir.name + ".stale")
+    stem = f"{name}-{(key or 'unrecorded')[:12]}"
+    candidate, n = stale / f"{stem}{suffix}", 1
     while candidate.exists():
         n += 1
-        candidate = base.with_name(f"{base.name}.{n}")
+        candidate = stale / f"{stem}.{n}{suffix}"
     return candidate
