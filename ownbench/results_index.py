@@ -8,22 +8,33 @@ from typing import Any
 from . import paths
 from .markdown import table
 from .provenance import committed_series_digest, owner_series
+from .ratios import Ratio
 from .results import read_json
 
 
 def _headline(summary: dict[str, Any]) -> str:
     """The few figures that answer the design's questions, where the run has them."""
     parts = []
-    geo = summary.get("pyperformance_geomean", {})
+    geo, cis = summary.get("pyperformance_geomean", {}), summary.get("pyperformance_geomean_ci", {})
     for key in ("owner_vs_ft", "owner_vs_stock", "ft_vs_stock"):
-        if key in geo:
+        if key in cis:
+            ci = cis[key]
+            parts.append(f"{key.replace('_vs_', '/')} {Ratio(ci['ratio'], ci['ci_low'], ci['ci_high']).cell()}")
+        elif key in geo:
             parts.append(f"{key.replace('_vs_', '/')} {geo[key]:.3f}")
     steal = summary.get("ownership", {}).get("steal_roundtrip", {})
-    if "owner" in steal and "ft" in steal and steal["ft"].get("median_ns"):
+    median = steal.get("median_vs_ft", {}).get("owner")
+    if median:
+        parts.append(f"steal median owner/ft {median['ratio']:.2f} [{median['ci_low']:.2f}, {median['ci_high']:.2f}]")
+    elif "owner" in steal and "ft" in steal and steal["ft"].get("median_ns"):
         parts.append(f"steal median owner/ft {steal['owner']['median_ns'] / steal['ft']['median_ns']:.1f}x")
     whole = summary.get("whole_suite")
     if whole:
         parts.append("whole suite: " + ", ".join(f"{v} {len(rounds)} round(s)" for v, rounds in whole.items()))
+        if "owner" in whole and "ft" in whole:
+            on_ft = {name for bad in whole["ft"] for name in bad}
+            owner_only = sorted({name for bad in whole["owner"] for name in bad} - on_ft)
+            parts.append("bad on owner only: " + (", ".join(owner_only) or "none"))
     return "; ".join(parts) or "-"
 
 

@@ -183,6 +183,26 @@ def test_index_marks_runs_of_other_patches_superseded(tmp_path: Path, monkeypatc
     assert "2026-12-01-old" in old_row and "| superseded | owner/ft 0.970 |" in old_row
 
 
+def test_index_names_files_bad_on_owner_only_and_gives_intervals(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    run = {"date": "2026-12-03", "profile": "tests", "machine": {"cpu": "CPU", "cores": 2},
+           "manifests": {"owner": {"series": "b" * 64}}}
+    for name in ("2026-12-03-whole-x86_64-tests", "2026-12-03-run-x86_64-quick"):
+        write_json(tmp_path / name / "run.json", run)
+    write_json(tmp_path / "2026-12-03-whole-x86_64-tests" / "summary.json",
+               {"whole_suite": {"ft": [["test_socket"]], "owner": [["test_socket"], ["test_socket", "test_x"]]}})
+    write_json(tmp_path / "2026-12-03-run-x86_64-quick" / "summary.json",
+               {"pyperformance_geomean_ci": {"owner_vs_ft": {"ratio": 0.974, "ci_low": 0.957, "ci_high": 0.991}},
+                "ownership": {"steal_roundtrip": {"median_vs_ft": {"owner": {"ratio": 0.968, "ci_low": 0.966,
+                                                                              "ci_high": 0.981}}}}})
+    monkeypatch.setattr("ownbench.results_index.committed_series_digest", lambda: "b" * 64)
+    rows = {line.split("|")[2]: line for line in write_index(tmp_path).read_text().splitlines()
+            if line.startswith("| 2026-12")}
+    whole, quick = (next(r for k, r in rows.items() if n in k) for n in ("whole", "run"))
+    assert whole.endswith("| whole suite: ft 1 round(s), owner 2 round(s); bad on owner only: test_x |")
+    assert quick.endswith("| owner/ft 0.974 [0.957, 0.991]; steal median owner/ft 0.97 [0.97, 0.98] |")
+
+
 def test_scaling_shows_absolute_throughput_as_well_as_speedup(results_dir: Path) -> None:
     # stock: 100 ms at 1 thread, 200 ms for 2 threads' work (no scaling); ft: 400 ms at 1 and at 2 (perfect).
     timings = {"stock": {"1": [100.0, 100.0], "2": [200.0]}, "ft": {"1": [400.0], "2": [400.0, 400.0]}}
