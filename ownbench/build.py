@@ -28,6 +28,7 @@ RECIPE_VERSION = 2
 """Bump when the way a variant is configured, built or installed changes: every build key changes with it."""
 
 CONFIGURE_ENV = ("CC", "CXX", "CPP", "CFLAGS", "CPPFLAGS", "CXXFLAGS", "LDFLAGS", "LIBS", "OPT",
+                 "AR", "ARFLAGS", "RANLIB", "LD", "LDSHARED", "LINKCC",
                  "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "CONFIG_SITE", "PROFILE_TASK")
 """Environment variables that configure or make read; the user's values reach the build."""
 
