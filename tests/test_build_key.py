@@ -26,7 +26,7 @@ def test_user_environment_reaching_configure_changes_the_key(
     monkeypatch.setenv("CFLAGS", "-O1")
     assert build._build_key(FLAGS, fixed_tree, COMPILER, {"CC": "ccache gcc"}) != plain
     monkeypatch.delenv("CFLAGS")
-    monkeypatch.setenv("AR", "gcc-ar")  # the archiver of an LTO build: its objects are built differently
+    monkeypatch.setenv("AR", "gcc-ar")  # the archiver that makes libpython.a
     assert build._build_key(FLAGS, fixed_tree, COMPILER, {"CC": "ccache gcc"}) != plain
     monkeypatch.delenv("AR")
     monkeypatch.setenv("HOME", "/elsewhere")  # does not reach the build
