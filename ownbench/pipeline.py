@@ -25,7 +25,7 @@ from .results import read_json, write_json
 from .sources import SourceArchive, SourceOptions, default_chain, fetch
 from .variants import Variant, builds_of, get_variant
 from .versions import Release
-from .whole_suite import load_records, run_whole_suite, verdicts
+from .whole_suite import bad_on_some_only, load_records, run_whole_suite
 from .worktree import default_series, series_for, work_tree
 
 
@@ -104,9 +104,7 @@ def whole_suite_variants(variants: list[Variant], release: Release, out_dir: Pat
     installed = installed_variants(variants, release, native_arch())
     record_run(out_dir, label, "tests", installed)
     run_whole_suite(installed, out_dir, rounds)
-    found = verdicts(load_records(out_dir))
-    names = [v.label for v in variants]
-    return not any(f.bad_on(v) and not all(f.bad_on(o) for o in names if o != v) for f in found for v in names)
+    return not bad_on_some_only(load_records(out_dir))  # also against variants run into this directory before
 
 
 def record_run(out_dir: Path, label: str, profile: str, installed: list[Installed]) -> None:

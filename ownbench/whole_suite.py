@@ -157,6 +157,13 @@ def verdicts(records: dict[str, list[dict[str, Any]]]) -> list[FileVerdict]:
             for n in sorted(names)]
 
 
+def bad_on_some_only(records: dict[str, list[dict[str, Any]]]) -> list[FileVerdict]:
+    """The files bad on some variant but not on every other variant with records in the directory."""
+    names = list(records)
+    return [f for f in verdicts(records)
+            if any(f.bad_on(v) and not all(f.bad_on(o) for o in names if o != v) for v in names)]
+
+
 def comparison_markdown(records: dict[str, list[dict[str, Any]]], baseline: str = "ft") -> str:
     """The report section: per variant and round the totals, then the files bad on one variant only."""
     if not records:

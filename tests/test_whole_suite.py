@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ownbench.whole_suite import comparison_markdown, parse_outcomes, parse_reasons, verdicts
+from ownbench.whole_suite import bad_on_some_only, comparison_markdown, parse_outcomes, parse_reasons, verdicts
 
 LOG = Path(__file__).parent / "fixtures" / "regrtest" / "owner-round1.log"
 
@@ -51,3 +51,12 @@ def test_no_owner_only_file_says_none() -> None:
     records = {"ft": [record("ft", 1, {"test_socket": "failed"})],
                "owner": [record("owner", 1, {"test_socket": "failed"})]}
     assert "Files bad on `owner` and never on `ft`: **none**." in comparison_markdown(records)
+
+
+def test_rounds_added_for_owner_alone_are_judged_against_ft_rounds_already_there() -> None:
+    owner_rounds = [record("owner", 1, {"test_socket": "failed", "test_ssl": "passed"}),
+                    record("owner", 2, {"test_socket": "failed", "test_ssl": "crashed"})]
+    ft_passes = {"ft": [record("ft", 1, {"test_socket": "failed", "test_ssl": "passed"})], "owner": owner_rounds}
+    assert [f.name for f in bad_on_some_only(ft_passes)] == ["test_ssl"]
+    ft_crashes = {"ft": [record("ft", 1, {"test_socket": "failed", "test_ssl": "crashed"})], "owner": owner_rounds}
+    assert bad_on_some_only(ft_crashes) == []
