@@ -16,7 +16,7 @@ def _ratio_cell(ci: dict[str, float] | None) -> tuple[str, str]:
     """The cell and its reading for a geomean time ratio with its 95 % interval."""
     if not ci:
         return NOT_MEASURED, ""
-    ratio = Ratio(ci["ratio"], ci["ci_low"], ci["ci_high"])
+    ratio = Ratio.from_json(ci)
     return ratio.cell(), ratio.words()
 
 

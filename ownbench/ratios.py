@@ -40,6 +40,11 @@ class Ratio:
     def to_json(self) -> dict[str, float]:
         return {"ratio": self.value, "ci_low": self.low, "ci_high": self.high}
 
+    @classmethod
+    def from_json(cls, data: dict[str, float]) -> Ratio:
+        """The ratio `to_json` wrote (summary.json)."""
+        return cls(data["ratio"], data["ci_low"], data["ci_high"])
+
 
 def run_values(bench: pyperf.Benchmark) -> list[float]:
     """Every timed value of a benchmark, over all its runs (and so over all rounds)."""

@@ -18,8 +18,7 @@ def _headline(summary: dict[str, Any]) -> str:
     geo, cis = summary.get("pyperformance_geomean", {}), summary.get("pyperformance_geomean_ci", {})
     for key in ("owner_vs_ft", "owner_vs_stock", "ft_vs_stock"):
         if key in cis:
-            ci = cis[key]
-            parts.append(f"{key.replace('_vs_', '/')} {Ratio(ci['ratio'], ci['ci_low'], ci['ci_high']).cell()}")
+            parts.append(f"{key.replace('_vs_', '/')} {Ratio.from_json(cis[key]).cell()}")
         elif key in geo:
             parts.append(f"{key.replace('_vs_', '/')} {geo[key]:.3f}")
     steal = summary.get("ownership", {}).get("steal_roundtrip", {})
