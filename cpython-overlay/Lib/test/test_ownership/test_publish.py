@@ -1,0 +1,103 @@
+"""A thread that puts an object into a queue.SimpleQueue that other
+threads use shares it, and the objects it refers to up to two levels down,
+at the put (patch 0023): the thread that gets it reads them without asking
+the putter.  ThreadPoolExecutor passes its work items so: a work item,
+its future, the future's condition."""
+
+import operator
+import sys
+import threading
+import unittest
+from queue import SimpleQueue
+
+from test.support import threading_helper
+from test.test_ownership import util
+
+
+class Node:
+    def __init__(self, child=None):
+        self.child = child
+        self.value = (1,)
+
+
+def chain():
+    """Return an item two levels above a leaf: item.child.child."""
+    return Node(Node(Node()))
+
+
+class PublishTests(util.OwnershipTest):
+
+    @threading_helper.reap_threads
+    def test_put_on_a_queue_of_other_threads_shares_the_item(self):
+        queue = SimpleQueue()
+        done = SimpleQueue()
+        got = {}
+        # A C function: no specialization of LOAD_ATTR in the consumer,
+        # which would take a section on what it reads.
+        read_leaf = operator.attrgetter("child.child.value")
+
+        def consumer(queue=queue, read_leaf=read_leaf,
+                     ownership_stats=sys._ownership_stats):
+            # Only C functions bound here, in locals, run in the window
+            # below: a global or closure read, or a Python function that
+            # specializes, could share or take module dicts and cells.
+            read_leaf(chain())
+            # Its get() takes the queue from the main thread: a queue that
+            # other threads use.  It blocks until the put.
+            item = queue.get()
+            before = ownership_stats()
+            value = read_leaf(item)
+            after = ownership_stats()
+            got["value"] = value
+            got["counts"] = util.delta(before, after)
+            done.put(None)
+
+        me = threading.get_ident()
+        thread = util.start_thread(consumer)
+        try:
+            self.assertTrue(util.sleep_until(
+                lambda: sys._get_object_owner(queue) != me))
+            item = chain()
+            before = util.stats()
+            queue.put(item)
+            counts = util.delta(before)
+            done.get(timeout=util.TIMEOUT)
+        finally:
+            util.join_threads(thread)
+        # item, item.child and item.child.child
+        self.assertCounted(counts, "published", 3)
+        self.assertEqual(got["value"], (1,))
+        reads = got["counts"]
+        self.assertEqual(reads["shared"], 0, reads)
+        self.assertEqual(reads["share_requests"], 0, reads)
+        self.assertEqual(util.transfers(reads), 0, reads)
+
+    @threading_helper.reap_threads
+    def test_put_skips_what_other_threads_may_write(self):
+        # A generator runs in whichever thread calls it, with no section:
+        # its traversal could read a frame that another thread changes.
+        queue = SimpleQueue()
+        thread = util.start_thread(queue.put, None)   # takes the queue
+        util.join_threads(thread)
+        self.assertIsNone(queue.get())
+        item = Node(child=(n for n in range(3)))
+        item.value = None
+        before = util.stats()
+        queue.put(item)
+        counts = util.delta(before)
+        # The item alone: not its generator, nor its class.
+        self.assertEqual(counts["published"], 1, counts)
+        self.assertEqual(list(queue.get().child), [0, 1, 2])
+
+    def test_put_on_a_queue_of_one_thread_shares_nothing(self):
+        queue = SimpleQueue()
+        queue.put(chain())      # a queue this thread made and alone uses
+        before = util.stats()
+        queue.put(chain())
+        counts = util.delta(before)
+        self.assertEqual(counts["published"], 0, counts)
+        self.assertEqual(queue.get().child.child.value, (1,))
+
+
+if __name__ == "__main__":
+    unittest.main()
