@@ -27,9 +27,9 @@ class OwnershipSizes:
     takes: int
     local_threads: tuple[int, ...]
     local_iterations: int
-    contended_scale: float = 0.5
+    contended_scale: float
     """Multiplies the operation counts of bench/ownership/contended.py."""
-    contended_repeats: int = 3
+    contended_repeats: int
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,14 @@ PROFILES: dict[str, Profile] = {
     # 8 rounds: on the 2-core reference VM 3 rounds gave owner / ft ±1.7 % in 30 minutes
     # (results/2026-12-03-s6-x86_64-quick), so about ±1 % needs 8 (80 minutes). Local scaling: 3 M iterations
     # (about 0.6 s a thread); 0.5 M gave 0.1 s runs whose one-thread rate was bimodal (22-35 M/s) on both builds.
-    "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 8, (1, _cores()), 100, 5, 1,
-                     OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000),
+    # ftscalingbench at scale 1000 (about 70 ms a case) and contended.py at scale 5 (0.13-0.9 s a case): at
+    # 100 and 0.5 (7-90 ms) one late vCPU wake-up decided a case, and the 2-thread times of ftscalingbench
+    # were bimodal on every build (ft's object_cfunction 7.8-14.6 ms, results/2026-12-04-s14-x86_64-quick).
+    "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 8, (1, _cores()), 1000, 5, 1,
+                     OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000, 5.0, 5),
                      ("--processes", "4", "--values", "3")),
-    "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 500, 7, 2,
-                    OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 10_000_000, 1.0, 5),
+    "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 2000, 7, 2,
+                    OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 10_000_000, 10.0, 7),
                     legacy_rounds=5, legacy_seconds=3.0),
 }
 

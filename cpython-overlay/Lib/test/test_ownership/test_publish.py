@@ -1,7 +1,9 @@
 """A thread that puts an object into a queue.SimpleQueue that other
 threads use shares it, and the objects it refers to up to two levels down,
 at the put (patch 0023): the thread that gets it reads them without asking
-the putter.  ThreadPoolExecutor passes its work items so: a work item,
+the putter.  Under "share" and "adaptive" the put also gives them up to
+ft's locking (patch 0024): the thread that gets them writes them without
+taking them.  ThreadPoolExecutor passes its work items so: a work item,
 its future, the future's condition."""
 
 import operator
@@ -69,6 +71,67 @@ class PublishTests(util.OwnershipTest):
         self.assertEqual(got["value"], (1,))
         reads = got["counts"]
         self.assertEqual(reads["shared"], 0, reads)
+        self.assertEqual(reads["share_requests"], 0, reads)
+        self.assertEqual(util.transfers(reads), 0, reads)
+
+    def put_to_consumer(self, reach, act):
+        """Put chain() on a queue that a consumer thread has used, which
+        then runs act(reach(item)); return the item, the counters the put
+        moved and those the consumer's act moved.  *reach* and *act* are C
+        functions: a Python one could share or take module dicts and cells
+        as it specializes."""
+        queue = SimpleQueue()
+        done = SimpleQueue()
+        got = {}
+
+        def consumer(queue=queue, reach=reach, act=act,
+                     ownership_stats=sys._ownership_stats):
+            act(reach(chain()))
+            item = queue.get()      # takes the queue; blocks until the put
+            before = ownership_stats()
+            act(reach(item))
+            got["counts"] = util.delta(before, ownership_stats())
+            done.put(None)
+
+        me = threading.get_ident()
+        thread = util.start_thread(consumer)
+        try:
+            self.assertTrue(util.sleep_until(
+                lambda: sys._get_object_owner(queue) != me))
+            item = chain()
+            before = util.stats()
+            queue.put(item)
+            counts = util.delta(before)
+            done.get(timeout=util.TIMEOUT)
+        finally:
+            util.join_threads(thread)
+        return item, counts, got["counts"]
+
+    @threading_helper.reap_threads
+    def test_put_gives_the_item_up_to_ft_locking(self):
+        if util.POLICY == "transfer":
+            self.skipTest("transfer only shares at a put")
+        # Writes item.child.child.value: a section on the leaf.
+        item, counts, writes = self.put_to_consumer(
+            operator.attrgetter("child.child"),
+            operator.methodcaller("__setattr__", "value", (2,)))
+        self.assertCounted(counts, "published", 3)
+        self.assertCounted(counts, "demotions", 3)
+        for obj in (item, item.child, item.child.child):
+            self.assertOwner(obj, None)
+        self.assertEqual(item.child.child.value, (2,))
+        self.assertEqual(writes["requests"], 0, writes)
+        self.assertEqual(writes["share_requests"], 0, writes)
+        self.assertEqual(util.transfers(writes), 0, writes)
+
+    @threading_helper.reap_threads
+    def test_put_under_transfer_only_shares(self):
+        if util.POLICY != "transfer":
+            self.skipTest("share and adaptive demote at a put")
+        item, counts, reads = self.put_to_consumer(
+            operator.attrgetter("child.child.value"), len)
+        self.assertCounted(counts, "published", 3)
+        self.assertEqual(counts["demotions"], 0, counts)
         self.assertEqual(reads["share_requests"], 0, reads)
         self.assertEqual(util.transfers(reads), 0, reads)
 
