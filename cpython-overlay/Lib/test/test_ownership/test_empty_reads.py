@@ -7,14 +7,12 @@ items, so the counters can see the difference."""
 
 import sys
 import threading
-import time
 import unittest
 
 from test.support import threading_helper
 from test.test_ownership import util
 
 READS = 1_000
-BLOCK_DELAY = 0.2
 
 
 def takes_anything(*args, **kwargs):
@@ -27,22 +25,8 @@ class EmptyReadTests(util.OwnershipTest):
         """Have a thread make an object with make() and block; call
         read(obj) READS times in this thread.  Return the counter deltas
         and whether the maker still owns the object."""
-        made = {}
-        ready = util.Flag()
-        gate = threading.Lock()
-        gate.acquire()
-
-        def owner():
-            made["obj"] = make()
-            ready.set()
-            gate.acquire()
-
-        thread = util.start_thread(owner)
-        try:
-            self.assertTrue(util.sleep_until(ready.is_set))
-            # Let the owner get from ready.set() into gate.acquire().
-            time.sleep(BLOCK_DELAY)
-            obj = made["obj"]
+        with util.blocked_owner(make) as made:
+            obj = made[0]
             owner_id = sys._get_object_owner(obj)
             self.assertNotEqual(owner_id, threading.get_ident())
             before = util.stats()
@@ -50,9 +34,6 @@ class EmptyReadTests(util.OwnershipTest):
                 read(obj)
             counts = util.delta(before)
             still_owned = sys._get_object_owner(obj) == owner_id
-        finally:
-            gate.release()
-            util.join_threads(thread)
         return counts, still_owned
 
     @staticmethod

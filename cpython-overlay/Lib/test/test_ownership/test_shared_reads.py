@@ -5,7 +5,6 @@ thread that iterates a dict (patch 0021)."""
 
 import sys
 import threading
-import time
 import unittest
 
 from test.support import threading_helper
@@ -17,7 +16,6 @@ READS = 20_000
 # few are allowed: a container whose owner gave it up (its local count hit
 # zero) is claimed by whichever thread touches it first.
 MAX_READER_OWNED = READS // 100
-BLOCK_DELAY = 0.2
 
 
 class Box:
@@ -176,30 +174,13 @@ class SharedReadTests(util.OwnershipTest):
     def test_detached_owner_shares_without_answering(self):
         # The owner is blocked on a lock: the reader shares the list
         # itself, under the owner's ownership lock, and the owner keeps it.
-        made = {}
-        ready = util.Flag()
-        gate = threading.Lock()
-        gate.acquire()
-
-        def owner():
-            made["list"] = [(1,)]
-            ready.set()
-            gate.acquire()
-
-        thread = util.start_thread(owner)
-        try:
-            self.assertTrue(util.sleep_until(ready.is_set))
-            # Let the owner get from ready.set() into gate.acquire().
-            time.sleep(BLOCK_DELAY)
-            lst = made["list"]
+        with util.blocked_owner(lambda: [(1,)]) as made:
+            lst = made[0]
             owner_id = sys._get_object_owner(lst)
             before = util.stats()
             self.assertEqual(lst[0], (1,))
             counts = util.delta(before)
             self.assertOwner(lst, owner_id)
-        finally:
-            gate.release()
-            util.join_threads(thread)
         self.assertCounted(counts, "shared")
         self.assertEqual(counts["share_requests"], 0, counts)
 

@@ -32,6 +32,7 @@ what they claim and the choreographies cannot be reordered:
 """
 
 import collections
+import contextlib
 import functools
 import sys
 import threading
@@ -223,6 +224,40 @@ def join_threads(*threads):
     """Join each thread, failing if one is still alive after TIMEOUT."""
     for thread in threads:
         threading_helper.join_thread(thread, TIMEOUT)
+
+
+# Time for a thread to get from a Flag's set() into the blocking call after
+# it (blocked_owner()).
+BLOCK_DELAY = 0.2
+
+
+@contextlib.contextmanager
+def blocked_owner(make):
+    """Run make() in a new thread, which then blocks, detached, on a lock
+    until the with block ends.
+
+    Yields a list that holds what make() returned and nothing else refers
+    to: popping its item leaves the caller the only reference.
+    """
+    made = []
+    ready = Flag()
+    gate = threading.Lock()
+    gate.acquire()
+
+    def owner():
+        made.append(make())
+        ready.set()
+        gate.acquire()
+
+    thread = start_thread(owner)
+    try:
+        if not sleep_until(ready.is_set):
+            raise AssertionError("the owner thread did not make its object")
+        time.sleep(BLOCK_DELAY)
+        yield made
+    finally:
+        gate.release()
+        join_threads(thread)
 
 
 class OwnershipTest(unittest.TestCase):
