@@ -1,7 +1,6 @@
 """A requester polls for the answer before it sleeps, and sleeps only
 when the owner takes long: the owner then wakes it (patch 0010)."""
 
-import threading
 import unittest
 
 from test.support import threading_helper
