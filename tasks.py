@@ -68,6 +68,7 @@ def patch(c: Context, variant: str = "owner", refresh: bool = False, allow_fewer
         _fail(exc)
 
 
+PROFILE_HELP = "quick, full or ownership (only the ownership benchmarks, in 20 rounds)"
 ARCH_HELP = "target architecture: native (default), arm64 (cross-built, run under qemu-user) or amd64"
 
 
@@ -129,7 +130,7 @@ def test(c: Context, variant: str = "owner", tests: str = "", out: str = "", lab
         _fail(exc)
 
 
-@task(help={"profile": "quick or full", "variant": VARIANT_HELP,
+@task(help={"profile": PROFILE_HELP, "variant": VARIANT_HELP,
             "out": "results directory (default: results/<date>-<label>-<arch>-<profile>)", "label": "results label",
             "arch": ARCH_HELP, "allow_emulated": "benchmark a foreign architecture under qemu anyway",
             "rounds": "pyperformance rounds, variants interleaved in each (default: the profile's)",
@@ -183,7 +184,7 @@ def profile(c: Context, variant: str = "all", workloads: str = "", out: str = ""
         _fail(exc)
 
 
-@task(help={"profile": "quick or full", "variant": VARIANT_HELP + " (default all)", "label": "results label",
+@task(help={"profile": PROFILE_HELP, "variant": VARIANT_HELP + " (default all)", "label": "results label",
             "jobs": "parallel make jobs", "arch": ARCH_HELP,
             "allow_emulated": "benchmark a foreign architecture under qemu anyway",
             "rounds": "pyperformance rounds, variants interleaved in each (default: the profile's)",

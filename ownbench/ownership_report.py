@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .bench.ownership import (
-    contended_repeats,
+    contended_round_medians,
     load_ownership,
     local_rates,
     pooled_latency,
@@ -97,39 +97,49 @@ def local_table(runs: Runs, order: list[str], cores: int, out_dir: Path) -> tupl
     return text, summary
 
 
-MIN_REPEATS = 3
-"""Fewest repeats of a contended case (over all rounds) for which the report gives an interval."""
+MIN_ROUNDS = 3
+"""Fewest rounds of a contended case for which the report gives an interval."""
 
 
-def contended_geomean(repeats: dict[str, dict[str, list[float]]], variant: str) -> Ratio | None:
-    """Geomean over the cases both ran of median(variant) / median(ft), with its bootstrap interval over the
-    repeats; None without common cases or with fewer than MIN_REPEATS repeats of one."""
-    pairs = [(repeats["ft"][c], repeats[variant][c]) for c in sorted(set(repeats["ft"]) & set(repeats[variant]))]
-    if not pairs or min(len(values) for pair in pairs for values in pair) < MIN_REPEATS:
+def contended_ratio(pairs: list[tuple[list[float], list[float]]]) -> Ratio | None:
+    """Geomean over (ft's, a variant's) round medians of the cases of median(variant) / median(ft), with its
+    bootstrap interval over the rounds; None with fewer than MIN_ROUNDS rounds of one."""
+    if not pairs or min(len(values) for pair in pairs for values in pair) < MIN_ROUNDS:
         return None
     return bootstrap_geomean(pairs, center=statistics.median)
 
 
 def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
-    repeats = {v: contended_repeats(runs[v]) for v in order}
-    medians = {v: {c: statistics.median(values) for c, values in repeats[v].items()} for v in order}
+    rounds = {v: contended_round_medians(runs[v]) for v in order}
+    medians = {v: {c: statistics.median(values) for c, values in rounds[v].items()} for v in order}
     cases = list(dict.fromkeys(c for v in order for c in medians[v]))
     owners = against_ft(order)
+    ratios = {v: {c: r for c in cases if c in rounds[v] and c in rounds["ft"]
+                  if (r := contended_ratio([(rounds["ft"][c], rounds[v][c])])) is not None} for v in owners}
+
+    def ratio_cell(v: str, c: str) -> str:
+        if c in ratios[v]:
+            return ratios[v][c].cell()
+        return f"{medians[v][c] / medians['ft'][c]:.2f}" if c in medians[v] and c in medians["ft"] else "-"
+
     rows = [[c, *(f"{medians[v][c] * 1e3:.1f}" if c in medians[v] else "-" for v in order),
-             *(f"{medians[v][c] / medians['ft'][c]:.2f}" if c in medians[v] and c in medians["ft"] else "-"
-               for v in owners)] for c in cases]
+             *(ratio_cell(v, c) for v in owners)] for c in cases]
     first = runs[order[0]][0]
     text = "\n".join([
         "### Contended workloads", "",
         f"{first['threads']} threads share objects (`bench/ownership/contended.py`: a queue.Queue producer and "
         "consumer, appends to one list, stores into one dict, reads of one dict and list with 1 % writes, "
-        "ThreadPoolExecutor.map); ms per case, median of every repeat of every round "
-        f"({first['repeats']} repeats per round)" +
-        ("; the `/ ft` columns are time ratios, < 1 is faster." if owners else "."),
+        "ThreadPoolExecutor.map, and a SimpleQueue pipeline whose consumer appends to its items); ms per case, the "
+        f"median over rounds of each round's median ({first['repeats']} repeats per round, "
+        f"{min(len(v) for by_case in rounds.values() for v in by_case.values())} rounds or more)" +
+        ("; the `/ ft` columns are time ratios, < 1 is faster, with a 95 % bootstrap interval over the rounds "
+         f"(each round is one process; none with fewer than {MIN_ROUNDS} rounds)." if owners else "."),
         "",
         table(["case", *order, *(f"{v} / ft" for v in owners)], rows)])
-    geomeans = {v: g for v in owners if (g := contended_geomean(repeats, v)) is not None}
-    return text, {**{v: medians[v] for v in order}, "geomean_vs_ft": {v: r.to_json() for v, r in geomeans.items()}}
+    geomeans = {v: g for v in owners if (g := contended_ratio(
+        [(rounds["ft"][c], rounds[v][c]) for c in cases if c in rounds["ft"] and c in rounds[v]])) is not None}
+    return text, {**{v: medians[v] for v in order}, "geomean_vs_ft": {v: r.to_json() for v, r in geomeans.items()},
+                  "case_vs_ft": {v: {c: r.to_json() for c, r in by_case.items()} for v, by_case in ratios.items()}}
 
 
 def counters_table(data: dict[str, Runs], order: list[str]) -> tuple[str, dict[str, Any]] | None:

@@ -141,8 +141,8 @@ def run_benchmarks(
     variants: list[Variant], release: Release, profile: Profile, out_dir: Path, label: str, arch: Arch,
     allow_emulated: bool = False, pgo: bool = False,
 ) -> None:
-    """pyperformance, scaling, ownership benchmarks and callgrind for the built variants (their PGO+LTO builds
-    if `pgo`), into out_dir."""
+    """The parts of `profile` (pyperformance, scaling, ownership benchmarks, callgrind, ...) on the built variants
+    (their PGO+LTO builds if `pgo`), into out_dir."""
     check_benchmarkable(arch, allow_emulated)
     if not arch.native:
         ensure_binfmt(arch)
@@ -151,21 +151,29 @@ def run_benchmarks(
     run = read_json(out_dir / "run.json")
     run["rounds"] = profile.rounds
     write_json(out_dir / "run.json", run)
-    started = time.monotonic()
-    failures = run_pyperformance(installed, profile, out_dir)
-    run = read_json(out_dir / "run.json")
-    # Summed over resumed sessions: the time the rounds took, for the report.
-    run["pyperformance_seconds"] = round(run.get("pyperformance_seconds", 0) + time.monotonic() - started)
-    run["failures"] = {**run.get("failures", {}), **failures}
-    write_json(out_dir / "run.json", run)
-    run["single_thread_failures"] = run_single_thread(installed, profile, out_dir)
-    write_json(out_dir / "run.json", run)
-    run_scaling(installed, profile, out_dir)
-    run["ownership_failures"] = run_ownership(installed, profile, out_dir)
-    write_json(out_dir / "run.json", run)
-    run["legacy_failures"] = run_legacy(installed, profile, out_dir)
-    write_json(out_dir / "run.json", run)
-    run_callgrind(installed, profile, out_dir)
+    parts = set(profile.parts)
+    failures: dict[str, list[str]] = {}
+    if "pyperformance" in parts:
+        started = time.monotonic()
+        failures = run_pyperformance(installed, profile, out_dir)
+        run = read_json(out_dir / "run.json")
+        # Summed over resumed sessions: the time the rounds took, for the report.
+        run["pyperformance_seconds"] = round(run.get("pyperformance_seconds", 0) + time.monotonic() - started)
+        run["failures"] = {**run.get("failures", {}), **failures}
+        write_json(out_dir / "run.json", run)
+    if "single_thread" in parts:
+        run["single_thread_failures"] = run_single_thread(installed, profile, out_dir)
+        write_json(out_dir / "run.json", run)
+    if "scaling" in parts:
+        run_scaling(installed, profile, out_dir)
+    if "ownership" in parts:
+        run["ownership_failures"] = run_ownership(installed, profile, out_dir)
+        write_json(out_dir / "run.json", run)
+    if "legacy" in parts:
+        run["legacy_failures"] = run_legacy(installed, profile, out_dir)
+        write_json(out_dir / "run.json", run)
+    if "callgrind" in parts:
+        run_callgrind(installed, profile, out_dir)
     names = benchmark_names(profile)
     broken = [v for v, failed in failures.items() if set(names) <= set(failed)]
     if broken:

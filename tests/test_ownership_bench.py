@@ -12,15 +12,18 @@ from typing import Any
 
 import pytest
 
+from ownbench import pipeline
 from ownbench.arch import native_arch
 from ownbench.bench.callgrind import count_instructions, workloads
 from ownbench.bench.ownership import SCRIPT_DIR, raw_file, run_ownership
-from ownbench.bench.profiles import PROFILES, OwnershipSizes
+from ownbench.bench.profiles import PROFILES, OwnershipSizes, Profile, get_profile
 from ownbench.build import Installed
+from ownbench.ownership_report import contended_table
 from ownbench.pipeline import record_run
 from ownbench.report import write_report
 from ownbench.results import read_json, write_json
 from ownbench.variants import VARIANTS
+from ownbench.versions import get_release
 
 TINY = replace(PROFILES["quick"], ownership=OwnershipSizes(2, 30, 10.0, 4, (1, 2), 2_000, 0.01, 1))
 SCRIPTS = ("steal_roundtrip", "take_detached", "local_scaling", "contended")
@@ -74,12 +77,36 @@ def test_local_scaling_always_has_one_thread_as_base() -> None:
 def test_contended_cases_run_and_check_their_results() -> None:
     data = run_script("contended", "--threads", "2", "--repeats", "2", "--scale", "0.01")
     assert set(data["cases"]) == {"queue_pingpong", "shared_list_append", "shared_dict_update", "read_mostly",
-                                  "threadpool_map"}
+                                  "threadpool_map", "pipeline_writes"}
     for case in data["cases"].values():
         assert len(case["seconds"]) == 2 and case["median_s"] == statistics.median(case["seconds"]) > 0
     bad = subprocess.run([sys.executable, str(SCRIPT_DIR / "contended.py"), "--cases", "nope"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode != 0 and "unknown case 'nope'" in bad.stderr
+
+
+def contended_rounds(*round_seconds: list[float]) -> list[dict[str, Any]]:
+    """Stored contended runs of one case ("c"), one per round, with these repeats."""
+    return [{"threads": 2, "repeats": len(seconds), "cases": {"c": {"seconds": seconds}}} for seconds in round_seconds]
+
+
+def test_contended_intervals_are_over_rounds_not_repeats() -> None:
+    # Repeats that differ only within a round: each round's median is the same, so the interval is one point.
+    ft = contended_rounds([1.0, 2.0, 3.0], [0.5, 2.0, 9.0], [2.0, 2.0, 2.0])
+    owner = contended_rounds([3.0, 1.0, 5.0], [3.0, 3.0, 3.0], [0.1, 3.0, 7.0])
+    text, summary = contended_table({"ft": ft, "owner": owner}, ["ft", "owner"])
+    assert "| c | 2000.0 | 3000.0 | 1.500 [1.500, 1.500] |" in text
+    assert summary["case_vs_ft"]["owner"]["c"] == {"ratio": 1.5, "ci_low": 1.5, "ci_high": 1.5}
+    assert summary["geomean_vs_ft"]["owner"]["ratio"] == 1.5
+    # Rounds that differ: the interval spans their ratios.
+    moving = contended_rounds([2.0], [3.0], [4.0], [5.0], [6.0])
+    _, spread = contended_table({"ft": contended_rounds(*[[4.0]] * 5), "owner": moving}, ["ft", "owner"])
+    ratio = spread["case_vs_ft"]["owner"]["c"]
+    assert ratio["ratio"] == 1.0 and ratio["ci_low"] < 1.0 < ratio["ci_high"]
+    # Two rounds give a ratio without an interval.
+    two, short = contended_table({"ft": ft[:2], "owner": owner[:2]}, ["ft", "owner"])
+    assert "| c | 2000.0 | 3000.0 | 1.50 |" in two and short["geomean_vs_ft"] == {} and short["case_vs_ft"] == {
+        "owner": {}}
 
 
 @pytest.fixture
@@ -180,3 +207,21 @@ def test_requests_per_handoff_pools_the_rounds() -> None:
     runs = [{"n": 10, "ownership_stats": {"requests": 25}}, {"n": 10, "ownership_stats": {"requests": 5}}]
     assert requests_per_handoff(runs) == 1.5
     assert requests_per_handoff([{"n": 10, "ownership_stats": None}]) is None
+
+
+def test_the_ownership_profile_runs_no_other_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[str] = []
+
+    def other_part(*args: object) -> None:
+        raise AssertionError("a part the profile does not run ran")
+
+    for name in ("run_pyperformance", "run_single_thread", "run_scaling", "run_legacy", "run_callgrind"):
+        monkeypatch.setattr(pipeline, name, other_part)
+    monkeypatch.setattr(pipeline, "installed_variants", lambda *args, **kwargs: [host_installed("ft")])
+    def ownership(installed: object, profile: Profile, out: Path) -> list[str]:
+        ran.append(profile.name)
+        return []
+
+    monkeypatch.setattr(pipeline, "run_ownership", ownership)
+    pipeline.run_benchmarks([VARIANTS["ft"]], get_release(), get_profile("ownership"), tmp_path, "t", native_arch())
+    assert ran == ["ownership"] and read_json(tmp_path / "run.json")["ownership_failures"] == []

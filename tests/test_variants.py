@@ -66,6 +66,13 @@ def test_rounds_override_the_profile() -> None:
         get_profile("quick", -1)
 
 
+def test_the_ownership_profile_runs_only_the_ownership_benchmarks() -> None:
+    profile = get_profile("ownership")
+    assert profile.parts == ("ownership",) and profile.ownership.rounds >= 10
+    with pytest.raises(ToolkitError, match="pyperformance rounds, which profile 'ownership' does not run"):
+        get_profile("ownership", 4)
+
+
 def test_quick_benchmarks_are_names_pyperformance_knows() -> None:
     """pyperformance only warns about an unknown -b name and runs nothing: every name must be in its manifest."""
     names = PROFILES["quick"].pyperformance_benchmarks

@@ -6,6 +6,8 @@ Cases (each with --threads threads, started together at a barrier; wall time of 
   shared_dict_update  every thread stores into one dict (its own keys)
   read_mostly         every thread reads one dict and one list; thread 0 also writes 1 % of the time
   threadpool_map      concurrent.futures.ThreadPoolExecutor.map over small tasks
+  pipeline_writes     a producer puts fresh lists on a queue.SimpleQueue (at most WINDOW in flight); the consumer
+                      alone then appends to each of them
 
 Prints JSON per case: seconds of each repeat, the median, and the ownership counters of all repeats.
 """
@@ -110,12 +112,42 @@ def threadpool_map(threads: int, ops: int) -> float:
     return seconds
 
 
+WINDOW = 64
+"""Items pipeline_writes lets the producer run ahead of the consumer."""
+
+APPENDS = 20
+"""Appends the consumer of pipeline_writes makes to each item."""
+
+
+def pipeline_writes(threads: int, ops: int) -> float:
+    """A one-way pipeline whose consumer writes its items alone: under share and adaptive, a put gives them up to
+    ft's locking (patch 0024); under transfer, the consumer's first write takes each one."""
+    items: queue.SimpleQueue[list[int] | None] = queue.SimpleQueue()
+    acks: queue.SimpleQueue[None] = queue.SimpleQueue()
+
+    def work(index: int) -> None:
+        if index == 0:
+            for i in range(ops):
+                if i >= WINDOW:
+                    acks.get()
+                items.put([i])
+            items.put(None)
+        else:
+            while (item := items.get()) is not None:
+                for j in range(APPENDS):
+                    item.append(j)
+                acks.put(None)
+
+    return run_threads(2, work)
+
+
 CASES: dict[str, tuple[Callable[[int, int], float], int]] = {
     "queue_pingpong": (queue_pingpong, 20_000),
     "shared_list_append": (shared_list_append, 200_000),
     "shared_dict_update": (shared_dict_update, 200_000),
     "read_mostly": (read_mostly, 200_000),
     "threadpool_map": (threadpool_map, 20_000),
+    "pipeline_writes": (pipeline_writes, 20_000),
 }
 """Case name -> (function, operations per thread at --scale 1)."""
 

@@ -139,11 +139,13 @@ def stats_by_case(runs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return totals
 
 
-def contended_repeats(runs: list[dict[str, Any]]) -> dict[str, list[float]]:
-    """Case -> seconds of every repeat of every round."""
+def contended_round_medians(runs: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Case -> the median seconds of each round's repeats. A round is one process, and the unit of the report's
+    intervals: the repeats of one process share its threads' placement, and their times go together (bimodal by
+    process, not by repeat)."""
     by_case: dict[str, list[float]] = {}
     for r in runs:
         for case, entry in r["cases"].items():
-            by_case.setdefault(case, []).extend(entry["seconds"])
+            by_case.setdefault(case, []).append(statistics.median(entry["seconds"]))
     return by_case
 

@@ -16,6 +16,10 @@ QUICK_BENCHMARKS: tuple[str, ...] = (
 xml_etree_iterparse, xml_etree_generate and xml_etree_process, reported one by one."""
 
 
+PARTS: tuple[str, ...] = ("pyperformance", "single_thread", "scaling", "ownership", "legacy", "callgrind")
+"""The parts of a benchmark run, in the order they run."""
+
+
 @dataclass(frozen=True)
 class OwnershipSizes:
     """How much of the ownership benchmarks (bench/ownership/) to run."""
@@ -50,6 +54,8 @@ class Profile:
     """Interleaved rounds of bench/ownership/legacy_mix.py."""
     legacy_seconds: float = 1.0
     """Length of each of legacy_mix's phases (3 phases, 3 repeats each)."""
+    parts: tuple[str, ...] = PARTS
+    """What the profile runs (of PARTS)."""
 
 
 def _cores() -> int:
@@ -70,6 +76,12 @@ PROFILES: dict[str, Profile] = {
     "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 8, (1, _cores()), 1000, 5, 1,
                      OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000, 5.0, 5),
                      ("--processes", "4", "--values", "3")),
+    # Only the ownership benchmarks, quick's sizes in 20 rounds (about 4 minutes a variant): contended.py's
+    # times are bimodal by process, not by repeat (queue_pingpong 0.13 or 0.18 s on both builds,
+    # results/2026-12-04-s15-x86_64-quick), so the report's intervals are over rounds, and quick's 3 give none.
+    "ownership": Profile("ownership", (), (), 0, (), 0, 0, 0,
+                         OwnershipSizes(20, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000, 5.0, 5),
+                         parts=("ownership",)),
     "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 2000, 7, 2,
                     OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 10_000_000, 10.0, 7),
                     legacy_rounds=5, legacy_seconds=3.0),
@@ -84,4 +96,6 @@ def get_profile(name: str, rounds: int = 0) -> Profile:
         raise ToolkitError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}") from None
     if rounds < 0:
         raise ToolkitError(f"--rounds must be positive, not {rounds}")
+    if rounds and "pyperformance" not in profile.parts:
+        raise ToolkitError(f"--rounds sets pyperformance rounds, which profile {name!r} does not run")
     return replace(profile, rounds=rounds) if rounds else profile
