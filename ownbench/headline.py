@@ -82,12 +82,14 @@ def contended_rows(summary: dict[str, Any]) -> list[list[str]]:
     ci = contended.get("geomean_vs_ft", {}).get("owner")
     if ci:
         cell, words = _ratio_cell(ci)
-        words += " (medians of the repeats; 95 % bootstrap interval over the repeats)"
+        words += " (medians of the rounds' medians; 95 % bootstrap interval over the rounds)"
     else:
         cell = f"{statistics.geometric_mean(ratios.values()):.2f}"
-        words = "medians of the repeats; no interval: too few repeats per case"
+        words = "medians of the rounds' medians; no interval: too few rounds"
+    worst_ci = contended.get("case_vs_ft", {}).get("owner", {}).get(worst)
+    bounds = f" [{worst_ci['ci_low']:.2f}, {worst_ci['ci_high']:.2f}]" if worst_ci else ""
     return [["Contended workloads: time, owner / ft (geomean of the cases)", cell,
-             f"{words}; worst case {worst} at {ratios[worst]:.2f}"]]
+             f"{words}; worst case {worst} at {ratios[worst]:.2f}{bounds}"]]
 
 
 def policy_rows(summary: dict[str, Any]) -> list[list[str]]:

@@ -387,6 +387,7 @@ def test_report_sets_each_policy_beside_ft(policy_results: Path) -> None:
         in headline
     assert "| Contended workloads: time, owner / ft (geomean of the cases) | 0.800 [0.800, 0.800] | 1.250x faster" \
         in headline
+    assert "interval over the rounds); worst case shared_list_append at 0.80 [0.80, 0.80] |" in headline
     assert ("| Policy owner:transfer (PYTHON_OWNERSHIP=transfer): contended time (geomean of the cases) and steal "
             "round trip median, / ft | contended 0.50, steal median 2.00 |") in headline
     assert "Single thread: pyperformance geomean time, owner / ft" in headline
