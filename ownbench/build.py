@@ -180,6 +180,14 @@ def _tsan_env(tree: WorkTree) -> dict[str, str]:
     return {"TSAN_OPTIONS": tsan.tsan_options(tree.src / tsan.SUPPRESSIONS)}
 
 
+def forget_profile(obj: Path) -> None:
+    """Make CPython's `profile-opt` start again from `make clean` in `obj`: its stamps would otherwise have a
+    rebuild of changed sources reuse the profile of the old ones, which gcc refuses ("source locations ... have
+    changed", -Werror=coverage-mismatch)."""
+    for stamp in obj.glob("profile-*-stamp"):
+        stamp.unlink()
+
+
 def build(variant: Variant, release: Release, archive: SourceArchive, options: BuildOptions) -> Installed:
     """Build and install `variant` unless an identical build is already installed."""
     arch = options.arch
@@ -225,6 +233,8 @@ def build(variant: Variant, release: Release, archive: SourceArchive, options: B
         obj.mkdir(parents=True)
         run_logged(configure_cmd, log, cwd=obj, env=env, title=f"{variant.name}: configure")
         write_json(configured, configure_cmd)
+    if options.pgo:
+        forget_profile(obj)
     run_logged([*make, f"-j{options.jobs}"], log, cwd=obj, env=env, title=f"{variant.name}: make -j{options.jobs}")
     if prefix.exists():
         shutil.rmtree(prefix)

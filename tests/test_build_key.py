@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ownbench import build
@@ -44,3 +46,10 @@ def test_toolkit_environment_compiler_flags_and_recipe_change_the_key(
     monkeypatch.setattr(build, "RECIPE_VERSION", build.RECIPE_VERSION + 1)
     others.add(build._build_key(FLAGS, fixed_tree, COMPILER, {"CC": "ccache gcc"}))
     assert plain not in others and len(others) == 4
+
+
+def test_a_pgo_rebuild_runs_the_profile_again(tmp_path: Path) -> None:
+    for name in ("profile-run-stamp", "profile-clean-stamp", "python", "Makefile"):
+        (tmp_path / name).write_text("")
+    build.forget_profile(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Makefile", "python"]
