@@ -73,8 +73,11 @@ PROFILES: dict[str, Profile] = {
     # ftscalingbench at scale 1000 (about 70 ms a case) and contended.py at scale 5 (0.13-0.9 s a case): at
     # 100 and 0.5 (7-90 ms) one late vCPU wake-up decided a case, and the 2-thread times of ftscalingbench
     # were bimodal on every build (ft's object_cfunction 7.8-14.6 ms, results/2026-12-04-s14-x86_64-quick).
+    # 10 ownership rounds (about 11 s a round and variant): contended.py's times are bimodal by process (read_mostly
+    # 0.16 or 0.35 s on ft and owner alike, results/2026-12-05-s16-x86_64-ownership), and with 3 rounds the PGO
+    # run's owner landed in the slow mode 3 times (results/2026-12-05-s16-pgo-x86_64-quick, read_mostly 2.12).
     "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 8, (1, _cores()), 1000, 5, 1,
-                     OwnershipSizes(3, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000, 5.0, 5),
+                     OwnershipSizes(10, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000, 5.0, 5),
                      ("--processes", "4", "--values", "3")),
     # Only the ownership benchmarks, quick's sizes in 20 rounds (about 4 minutes a variant): contended.py's
     # times are bimodal by process, not by repeat (queue_pingpong 0.13 or 0.18 s on both builds,
