@@ -80,6 +80,7 @@ def test_contended_cases_run_and_check_their_results() -> None:
                                   "threadpool_map", "pipeline_writes"}
     for case in data["cases"].values():
         assert len(case["seconds"]) == 2 and case["median_s"] == statistics.median(case["seconds"]) > 0
+    assert len({case["pid"] for case in data["cases"].values()}) == len(data["cases"])  # a process each
     bad = subprocess.run([sys.executable, str(SCRIPT_DIR / "contended.py"), "--cases", "nope"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode != 0 and "unknown case 'nope'" in bad.stderr

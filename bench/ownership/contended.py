@@ -9,15 +9,20 @@ Cases (each with --threads threads, started together at a barrier; wall time of 
   pipeline_writes     a producer puts fresh lists on a queue.SimpleQueue (at most WINDOW in flight); the consumer
                       alone then appends to each of them
 
-Prints JSON per case: seconds of each repeat, the median, and the ownership counters of all repeats.
+Prints JSON per case: seconds of each repeat, the median, the ownership counters of all repeats and the pid of the
+process that ran it (each case runs in a process of its own when more than one is asked for).
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import json
+import os
 import queue
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -152,26 +157,45 @@ CASES: dict[str, tuple[Callable[[int, int], float], int]] = {
 """Case name -> (function, operations per thread at --scale 1)."""
 
 
+def run_in_own_process(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """One case run by this script in a fresh interpreter of its own. In one process, a case's times depend on the
+    cases before it: read_mostly took about 0.35 s instead of 0.16 s in a third to a half of the processes that ran
+    queue_pingpong, shared_list_append and shared_dict_update first, on ft and owner alike, and never when it ran
+    alone (results/2026-12-05-s16-x86_64-ownership and the s16 note)."""
+    command = [sys.executable, *(["-s"] if sys.flags.no_user_site else []), __file__, "--cases", name,
+               "--threads", str(args.threads), "--repeats", str(args.repeats), "--scale", str(args.scale)]
+    child = subprocess.run(command, capture_output=True, text=True, check=False)
+    if child.returncode != 0:
+        sys.exit(f"contended case {name} failed (exit {child.returncode}):\n{child.stderr}")
+    return dict(json.loads(child.stdout)["cases"][name])
+
+
+def run_here(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    function, ops = CASES[name]
+    count = max(1, int(ops * args.scale))
+
+    def repeat() -> list[float]:
+        return [function(args.threads, count) for _ in range(args.repeats)]
+
+    seconds, stats = with_ownership_stats(repeat)
+    return {"ops": count, "seconds": seconds, "median_s": statistics.median(seconds), "ownership_stats": stats,
+            "pid": os.getpid()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every case's operation count")
-    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated: " + ", ".join(CASES))
+    parser.add_argument("--cases", default=",".join(CASES),
+                        help="comma-separated: " + ", ".join(CASES) + "; more than one: each in a process of its own")
     args = parser.parse_args()
-    results: dict[str, Any] = {}
-    for name in args.cases.split(","):
+    names = args.cases.split(",")
+    for name in names:
         if name not in CASES:
             parser.error(f"unknown case {name!r}; valid cases: {', '.join(CASES)}")
-        function, ops = CASES[name]
-        count = max(1, int(ops * args.scale))
-
-        def repeat(function: Callable[[int, int], float] = function, count: int = count) -> list[float]:
-            return [function(args.threads, count) for _ in range(args.repeats)]
-
-        seconds, stats = with_ownership_stats(repeat)
-        results[name] = {"ops": count, "seconds": seconds, "median_s": statistics.median(seconds),
-                         "ownership_stats": stats}
+    run = run_here if len(names) == 1 else run_in_own_process
+    results = {name: run(name, args) for name in names}
     emit("contended", {"threads": args.threads, "repeats": args.repeats, "cases": results})
 
 
