@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -161,19 +162,21 @@ def run_benchmarks(
         run["pyperformance_seconds"] = round(run.get("pyperformance_seconds", 0) + time.monotonic() - started)
         run["failures"] = {**run.get("failures", {}), **failures}
         write_json(out_dir / "run.json", run)
-    if "single_thread" in parts:
-        run["single_thread_failures"] = run_single_thread(installed, profile, out_dir)
-        write_json(out_dir / "run.json", run)
-    if "scaling" in parts:
-        run_scaling(installed, profile, out_dir)
-    if "ownership" in parts:
-        run["ownership_failures"] = run_ownership(installed, profile, out_dir)
-        write_json(out_dir / "run.json", run)
-    if "legacy" in parts:
-        run["legacy_failures"] = run_legacy(installed, profile, out_dir)
-        write_json(out_dir / "run.json", run)
-    if "callgrind" in parts:
-        run_callgrind(installed, profile, out_dir)
+    # Part -> its runner and the run.json key of the failures it returns (None: it returns none).
+    later_parts: dict[str, tuple[Callable[[list[Installed], Profile, Path], list[str] | None], str | None]] = {
+        "single_thread": (run_single_thread, "single_thread_failures"),
+        "scaling": (run_scaling, None),
+        "ownership": (run_ownership, "ownership_failures"),
+        "legacy": (run_legacy, "legacy_failures"),
+        "callgrind": (run_callgrind, None),
+    }
+    for part, (run_part, failures_key) in later_parts.items():
+        if part not in parts:
+            continue
+        part_failures = run_part(installed, profile, out_dir)
+        if failures_key is not None:
+            run[failures_key] = part_failures
+            write_json(out_dir / "run.json", run)
     names = benchmark_names(profile)
     broken = [v for v, failed in failures.items() if set(names) <= set(failed)]
     if broken:
