@@ -66,6 +66,9 @@ def _one_to_twice_cores() -> tuple[int, ...]:
     return (*range(1, _cores() + 1), 2 * _cores())
 
 
+QUICK_OWNERSHIP = OwnershipSizes(10, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000, 5.0, 5)
+"""The quick profile's ownership benchmarks; the ownership profile runs them in more rounds."""
+
 PROFILES: dict[str, Profile] = {
     # 8 rounds: on the 2-core reference VM 3 rounds gave owner / ft ±1.7 % in 30 minutes
     # (results/2026-12-03-s6-x86_64-quick), so about ±1 % needs 8 (80 minutes). Local scaling: 3 M iterations
@@ -77,13 +80,11 @@ PROFILES: dict[str, Profile] = {
     # 0.16 or 0.35 s on ft and owner alike, results/2026-12-05-s16-x86_64-ownership), and with 3 rounds the PGO
     # run's owner landed in the slow mode 3 times (results/2026-12-05-s16-pgo-x86_64-quick, read_mostly 2.12).
     "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 8, (1, _cores()), 1000, 5, 1,
-                     OwnershipSizes(10, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000, 5.0, 5),
-                     ("--processes", "4", "--values", "3")),
+                     QUICK_OWNERSHIP, ("--processes", "4", "--values", "3")),
     # Only the ownership benchmarks, quick's sizes in 20 rounds (about 4 minutes a variant): contended.py's
     # times are bimodal by process, not by repeat (queue_pingpong 0.13 or 0.18 s on both builds,
-    # results/2026-12-04-s15-x86_64-quick), so the report's intervals are over rounds, and quick's 3 give none.
-    "ownership": Profile("ownership", (), (), 0, (), 0, 0, 0,
-                         OwnershipSizes(20, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000, 5.0, 5),
+    # results/2026-12-04-s15-x86_64-quick), so the report's intervals are over rounds, and narrower with more.
+    "ownership": Profile("ownership", (), (), 0, (), 0, 0, 0, replace(QUICK_OWNERSHIP, rounds=20),
                          parts=("ownership",)),
     "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 2000, 7, 2,
                     OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 10_000_000, 10.0, 7),
