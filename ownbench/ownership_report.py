@@ -114,8 +114,10 @@ def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
     medians = {v: {c: statistics.median(values) for c, values in rounds[v].items()} for v in order}
     cases = list(dict.fromkeys(c for v in order for c in medians[v]))
     owners = against_ft(order)
-    ratios = {v: {c: r for c in cases if c in rounds[v] and c in rounds["ft"]
-                  if (r := contended_ratio([(rounds["ft"][c], rounds[v][c])])) is not None} for v in owners}
+    pairs = {v: {c: (rounds["ft"][c], rounds[v][c]) for c in cases if c in rounds[v] and c in rounds["ft"]}
+             for v in owners}
+    ratios = {v: {c: r for c, pair in pairs[v].items() if (r := contended_ratio([pair])) is not None}
+              for v in owners}
 
     def ratio_cell(v: str, c: str) -> str:
         if c in ratios[v]:
@@ -136,8 +138,7 @@ def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
          f"(each round is one process; none with fewer than {MIN_ROUNDS} rounds)." if owners else "."),
         "",
         table(["case", *order, *(f"{v} / ft" for v in owners)], rows)])
-    geomeans = {v: g for v in owners if (g := contended_ratio(
-        [(rounds["ft"][c], rounds[v][c]) for c in cases if c in rounds["ft"] and c in rounds[v]])) is not None}
+    geomeans = {v: g for v in owners if (g := contended_ratio(list(pairs[v].values()))) is not None}
     return text, {**{v: medians[v] for v in order}, "geomean_vs_ft": {v: r.to_json() for v, r in geomeans.items()},
                   "case_vs_ft": {v: {c: r.to_json() for c, r in by_case.items()} for v, by_case in ratios.items()}}
 

@@ -219,6 +219,7 @@ def test_the_ownership_profile_runs_no_other_part(tmp_path: Path, monkeypatch: p
     for name in ("run_pyperformance", "run_single_thread", "run_scaling", "run_legacy", "run_callgrind"):
         monkeypatch.setattr(pipeline, name, other_part)
     monkeypatch.setattr(pipeline, "installed_variants", lambda *args, **kwargs: [host_installed("ft")])
+
     def ownership(installed: object, profile: Profile, out: Path) -> list[str]:
         ran.append(profile.name)
         return []
