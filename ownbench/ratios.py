@@ -65,9 +65,27 @@ def bootstrap_geomean(pairs: list[tuple[list[float], list[float]]], center: Call
     for _ in range(resamples):
         logs = [math.log(center(rng.choices(b, k=len(b))) / center(rng.choices(a, k=len(a)))) for a, b in pairs]
         draws.append(math.exp(statistics.fmean(logs)))
-    draws.sort()
+    return percentile_interval(value, draws)
+
+
+def percentile_interval(value: float, draws: list[float]) -> Ratio:
+    """`value` with the central CONFIDENCE interval of its bootstrap `draws`."""
+    ordered = sorted(draws)
     tail = (1 - CONFIDENCE) / 2
-    return Ratio(value, draws[int(tail * (resamples - 1))], draws[int((1 - tail) * (resamples - 1))])
+    return Ratio(value, ordered[int(tail * (len(ordered) - 1))], ordered[int((1 - tail) * (len(ordered) - 1))])
+
+
+def bootstrap_quotient(numerators: Sequence[Sequence[float]], denominators: Sequence[Sequence[float]],
+                       center: Callable[[Sequence[float]], float] = statistics.median, resamples: int = RESAMPLES,
+                       seed: int = 0) -> Ratio:
+    """The product of center(n) over `numerators` divided by that over `denominators`, with a percentile bootstrap
+    interval that draws every sample list with replacement on its own (the lists are independent measurements)."""
+    def quotient(draw: Callable[[Sequence[float]], Sequence[float]]) -> float:
+        return math.prod(center(draw(n)) for n in numerators) / math.prod(center(draw(d)) for d in denominators)
+
+    rng = random.Random(seed)
+    value = quotient(lambda samples: samples)
+    return percentile_interval(value, [quotient(lambda s: rng.choices(s, k=len(s))) for _ in range(resamples)])
 
 
 def geomean_ratio(base: pyperf.BenchmarkSuite, other: pyperf.BenchmarkSuite, resamples: int = RESAMPLES,

@@ -12,7 +12,7 @@ import pyperf
 from .bench.callgrind import load_callgrind
 from .bench.legacy import legacy_summary, load_legacy
 from .bench.pyperformance_runner import suite_file
-from .bench.scaling import load_scaling, rates
+from .bench.scaling import MIN_REPEATS, load_scaling, rates, speedup_ratios
 from .bench.single_thread import suite_file as single_thread_file
 from .console import step
 from .errors import ToolkitError
@@ -284,18 +284,31 @@ class ReportWriter:
                                  title=f"ftscalingbench throughput at {top} threads (higher is better)",
                                  ylabel="runs of the work per second (log)", reference=None,
                                  out=self.out_dir / "scaling-rates.png", log=True)
+        vs_ft = {v: speedup_ratios(data["ft"]["timings_ms"], data[v]["timings_ms"], top)
+                 for v in against_ft(order)}
+        vs_ft = {v: found for v, found in vs_ft.items() if found}
+        relative = []
+        if vs_ft:
+            columns = list(vs_ft)
+            relative = [
+                f"Speedup at {top} threads over `ft`'s (< 1 scales worse than `ft`), with a 95 % bootstrap interval "
+                f"over the repeats (each one a process of its own; none with fewer than {MIN_REPEATS} repeats):", "",
+                table(["benchmark", *(f"{v} / ft" for v in columns)],
+                      [[n, *(vs_ft[v][n].cell() if n in vs_ft[v] else "-" for v in columns)] for n in names]), ""]
         self.sections.append("\n".join([
             "## Thread scaling (Tools/ftscalingbench)", "",
             f"Speedup = threads x median(time at 1 thread) / median(time at {top} threads), each thread doing the "
             f"full work; scale {first['scale']}, {first['repeats']} repeats, variants interleaved.", "",
-            table(["benchmark", *order], rows), "", f"![scaling]({plot.name})", "",
+            table(["benchmark", *order], rows), "", f"![scaling]({plot.name})", "", *relative,
             "Absolute throughput: runs of a benchmark's whole work per second, all threads together "
             "(threads / median time; higher is better). A variant can scale well from a slow start.", "",
             table(["benchmark", *(f"{v} @{t}" for v in order for t in ("1", top))], rate_rows), "",
             f"![throughput]({rate_plot.name})"]))
         self.summary["scaling"] = {"threads": int(top), "geomean_speedup": geo,
                                    "speedup": {v: {n: speed[v][n][top] for n in names} for v in order},
-                                   "rate_per_s": {v: {n: rate[v][n] for n in names} for v in order}}
+                                   "rate_per_s": {v: {n: rate[v][n] for n in names} for v in order},
+                                   "speedup_vs_ft": {v: {n: r.to_json() for n, r in found.items()}
+                                                     for v, found in vs_ft.items()}}
 
     def instructions(self) -> None:
         data = load_callgrind(self.out_dir)

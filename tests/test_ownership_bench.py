@@ -210,20 +210,25 @@ def test_requests_per_handoff_pools_the_rounds() -> None:
     assert requests_per_handoff([{"n": 10, "ownership_stats": None}]) is None
 
 
-def test_the_ownership_profile_runs_no_other_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ownership_profile_runs_scaling_and_ownership_only(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[str] = []
 
     def other_part(*args: object) -> None:
         raise AssertionError("a part the profile does not run ran")
 
-    for name in ("run_pyperformance", "run_single_thread", "run_scaling", "run_legacy", "run_callgrind"):
+    for name in ("run_pyperformance", "run_single_thread", "run_legacy", "run_callgrind"):
         monkeypatch.setattr(pipeline, name, other_part)
     monkeypatch.setattr(pipeline, "installed_variants", lambda *args, **kwargs: [host_installed("ft")])
+
+    def scaling(installed: object, profile: Profile, out: Path) -> None:
+        ran.append(f"scaling x{profile.scaling_repeats}")
 
     def ownership(installed: object, profile: Profile, out: Path) -> list[str]:
         ran.append(profile.name)
         return []
 
+    monkeypatch.setattr(pipeline, "run_scaling", scaling)
     monkeypatch.setattr(pipeline, "run_ownership", ownership)
     pipeline.run_benchmarks([VARIANTS["ft"]], get_release(), get_profile("ownership"), tmp_path, "t", native_arch())
-    assert ran == ["ownership"] and read_json(tmp_path / "run.json")["ownership_failures"] == []
+    assert ran == ["scaling x20", "ownership"] and read_json(tmp_path / "run.json")["ownership_failures"] == []

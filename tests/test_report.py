@@ -15,7 +15,7 @@ import pytest
 from ownbench.arch import native_arch
 from ownbench.bench.callgrind import count_instructions, workloads
 from ownbench.bench.pyperformance_runner import merge_rounds
-from ownbench.bench.scaling import speedups
+from ownbench.bench.scaling import speedup_ratios, speedups
 from ownbench.build import Installed
 from ownbench.pipeline import record_run
 from ownbench.ratios import Ratio, median_ratio
@@ -216,6 +216,31 @@ def test_scaling_shows_absolute_throughput_as_well_as_speedup(results_dir: Path)
     assert (results_dir / "scaling-rates.png").stat().st_size > 1000
     rate = json.loads((results_dir / "summary.json").read_text())["scaling"]["rate_per_s"]
     assert rate["ft"]["work"]["2"] == pytest.approx(5.0)
+
+
+def test_a_speedup_ratio_needs_enough_repeats_and_sees_a_real_difference() -> None:
+    ft = {"work": {"1": [100.0, 101.0, 99.0, 100.0], "2": [100.0, 102.0, 98.0, 100.0]}}  # speedup 2
+    slower = {"work": {"1": [100.0, 99.0, 101.0, 100.0], "2": [125.0, 124.0, 126.0, 125.0]}}  # speedup 1.6
+    ratio = speedup_ratios(ft, slower, "2")["work"]
+    assert ratio.value == pytest.approx(0.8) and ratio.high < 0.9 and ratio.measurable
+    same = speedup_ratios(ft, {"work": {"1": [99.0, 101.0, 100.0], "2": [101.0, 99.0, 100.0]}}, "2")["work"]
+    assert same.value == pytest.approx(1.0) and not same.measurable
+    assert speedup_ratios(ft, {"work": {"1": [100.0, 100.0], "2": [100.0, 100.0]}}, "2") == {}
+
+
+def test_scaling_gives_owner_speedup_over_ft_with_interval(results_dir: Path) -> None:
+    timings = {"ft": {"1": [100.0, 101.0, 99.0], "2": [100.0, 101.0, 99.0]},
+               "owner": {"1": [90.0, 91.0, 89.0], "2": [120.0, 121.0, 119.0]}}
+    for variant, by_threads in timings.items():
+        data = {"variant": variant, "threads": [1, 2], "scale": 1, "repeats": 3,
+                "timings_ms": {"work": by_threads}, "speedup": speedups({"work": by_threads})}
+        write_json(results_dir / "scaling" / f"{variant}.json", data)
+    report = write_report(results_dir).read_text()
+    ratio = json.loads((results_dir / "summary.json").read_text())["scaling"]["speedup_vs_ft"]["owner"]["work"]
+    assert ratio["ratio"] == pytest.approx(0.75) and ratio["ci_high"] < 1.0
+    assert "| work | 0.750 [" in report
+    assert "owner's lowest speedup over ft's: work 0.750 [" in report
+    assert "measurably below ft's: work" in report
 
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pyperformance"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ownbench.arch import native_arch
-from ownbench.bench.profiles import PROFILES, get_profile
+from ownbench.bench.profiles import PARTS, PROFILES, get_profile
 from ownbench.build import BuildOptions, _install_prefix, configure_flags, load_installed
 from ownbench.errors import ToolkitError
 from ownbench.tsan import build_suffix
@@ -66,9 +66,10 @@ def test_rounds_override_the_profile() -> None:
         get_profile("quick", -1)
 
 
-def test_the_ownership_profile_runs_only_the_ownership_benchmarks() -> None:
+def test_the_ownership_profile_runs_only_scaling_and_the_ownership_benchmarks() -> None:
     profile = get_profile("ownership")
-    assert profile.parts == ("ownership",) and profile.ownership.rounds >= 10
+    assert profile.parts == ("scaling", "ownership") and profile.ownership.rounds >= 10
+    assert profile.scaling_repeats >= 10 and profile.scaling_threads[0] == 1
     with pytest.raises(ToolkitError, match="pyperformance rounds, which profile 'ownership' does not run"):
         get_profile("ownership", 4)
 
@@ -93,3 +94,9 @@ def test_pgo_builds_have_their_own_directories_and_flags() -> None:
     assert not set(PGO_FLAGS) & set(configure_flags(owner, BuildOptions(arch=arch)))
     with pytest.raises(ToolkitError, match=r"not built with PGO\+LTO .*--pgo`"):
         load_installed(owner, get_release(), arch, pgo=True)
+
+
+def test_every_profile_runs_known_parts_in_their_order() -> None:
+    for profile in PROFILES.values():
+        assert set(profile.parts) <= set(PARTS), profile.name
+        assert list(profile.parts) == [p for p in PARTS if p in profile.parts], profile.name

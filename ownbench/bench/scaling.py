@@ -12,6 +12,7 @@ from ..build import Installed
 from ..console import note, step
 from ..errors import ToolkitError
 from ..process import EnvChanges, environment
+from ..ratios import Ratio, bootstrap_quotient
 from ..results import read_json, write_json
 from ..variants import label_of_file
 from .interleave import rotated
@@ -51,6 +52,25 @@ def speedups(timings: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, 
         base = statistics.median(by_threads["1"])
         result[name] = {t: int(t) * base / statistics.median(v) for t, v in by_threads.items()}
     return result
+
+
+MIN_REPEATS = 3
+"""Fewest repeats of each thread count for which a speedup ratio gets an interval."""
+
+
+def speedup_ratios(base: dict[str, dict[str, list[float]]], other: dict[str, dict[str, list[float]]],
+                   threads: str) -> dict[str, Ratio]:
+    """Per benchmark both ran: other's speedup at `threads` over base's, median(t1) * median(base tN) / (median(tN)
+    * median(base t1)), with a bootstrap interval over the repeats (each repeat is a process of its own); only
+    benchmarks with MIN_REPEATS repeats of every thread count on both sides."""
+    found = {}
+    for name in sorted(set(base) & set(other)):
+        lists = [base[name].get("1", []), base[name].get(threads, []), other[name].get("1", []),
+                 other[name].get(threads, [])]
+        if min(map(len, lists)) >= MIN_REPEATS:
+            base_one, base_many, other_one, other_many = lists
+            found[name] = bootstrap_quotient([other_one, base_many], [other_many, base_one], resamples=500)
+    return found
 
 
 def rates(timings: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
