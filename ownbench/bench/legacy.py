@@ -102,8 +102,8 @@ def run_legacy(installed: list[Installed], profile: Profile, out_dir: Path) -> l
             if target.is_file():
                 continue
             note(f"round {round_no + 1}/{profile.legacy_rounds}: legacy_mix on {m.name}")
-            error = run_into(target, lambda part: [str(pythons[m.installed.build_name]), "-s", str(SCRIPT),
-                                                   "--seconds", str(profile.legacy_seconds), "-o", str(part)],
+            error = run_into(target, [str(pythons[m.installed.build_name]), "-s", str(SCRIPT),
+                                      "--seconds", str(profile.legacy_seconds), "-o"],
                              log, f"legacy_mix on {m.name}", env=m.environment())
             if error:
                 failures.append(f"legacy_mix on {m.name} (round {round_no + 1})")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pyperf
@@ -71,8 +70,8 @@ def run_pyperformance(installed: list[Installed], profile: Profile, out_dir: Pat
                 work_dir(inst).mkdir(exist_ok=True)
                 error = run_into(
                     target,
-                    lambda part: _pyperformance("run", "--python", str(inst.python), "-b", name,
-                                                "--inherit-environ", POLICY_ENV, *profile.pyperf_mode, "-o", str(part)),
+                    _pyperformance("run", "--python", str(inst.python), "-b", name,
+                                   "--inherit-environ", POLICY_ENV, *profile.pyperf_mode, "-o"),
                     log, f"{name} on {label}", cwd=work_dir(inst), env=inst.variant.environment())
                 if error:
                     note(f"[red]{name} failed on {label}[/] (see {log}): {error}")
@@ -82,17 +81,17 @@ def run_pyperformance(installed: list[Installed], profile: Profile, out_dir: Pat
     return failures
 
 
-def run_into(target: Path, command: Callable[[Path], list[str]], log: Path, title: str, *,
+def run_into(target: Path, command: list[str], log: Path, title: str, *,
              cwd: Path | None = None, env: EnvChanges | None = None) -> str | None:
-    """Run `command(part)` with `env`'s changes to the environment; `command(part)` writes `part`, which is then
-    moved to `target`; nothing half-written is left.
+    """Run `command` with a part file's path as its last argument and `env`'s changes to the environment; the
+    command writes the part file, which is then moved to `target`; nothing half-written is left.
 
     Returns None, or the first line of the error when the command failed."""
     part = target.with_name(target.name + ".part")
     part.unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        run_logged(command(part), log, title, cwd=cwd, env=env)
+        run_logged([*command, str(part)], log, title, cwd=cwd, env=env)
         os.replace(part, target)
         return None
     except ToolkitError as exc:

@@ -61,8 +61,8 @@ def run_single_thread(installed: list[Installed], profile: Profile, out_dir: Pat
                     note(f"round {round_no + 1}/{profile.rounds}: {script.stem} on {label}")
                     error = run_into(
                         target,
-                        lambda part: [str(inst.python), "-s", str(script), *profile.single_thread_mode,
-                                      "--inherit-environ", f"PYTHONPATH,{POLICY_ENV}", "-o", str(part)],
+                        [str(inst.python), "-s", str(script), *profile.single_thread_mode,
+                         "--inherit-environ", f"PYTHONPATH,{POLICY_ENV}", "-o"],
                         log, f"{script.stem} on {label}",
                         env={**inst.variant.environment(), "PYTHONPATH": pythonpath})
                     if error:
