@@ -298,7 +298,9 @@ class ReportWriter:
         self.sections.append("\n".join([
             "## Thread scaling (Tools/ftscalingbench)", "",
             f"Speedup = threads x median(time at 1 thread) / median(time at {top} threads), each thread doing the "
-            f"full work; scale {first['scale']}, {first['repeats']} repeats, variants interleaved.", "",
+            f"full work; scale {first['scale']}, {first['repeats']} repeats, variants interleaved"
+            + (f"; repeat r runs every variant with PYTHONHASHSEED={first['hash_seeds'][0]}+r" if "hash_seeds" in first
+               else "; every process with a random hash seed") + ".", "",
             table(["benchmark", *order], rows), "", f"![scaling]({plot.name})", "", *relative,
             "Absolute throughput: runs of a benchmark's whole work per second, all threads together "
             "(threads / median time; higher is better). A variant can scale well from a slow start.", "",

@@ -232,7 +232,7 @@ def test_scaling_gives_owner_speedup_over_ft_with_interval(results_dir: Path) ->
     timings = {"ft": {"1": [100.0, 101.0, 99.0], "2": [100.0, 101.0, 99.0]},
                "owner": {"1": [90.0, 91.0, 89.0], "2": [120.0, 121.0, 119.0]}}
     for variant, by_threads in timings.items():
-        data = {"variant": variant, "threads": [1, 2], "scale": 1, "repeats": 3,
+        data = {"variant": variant, "threads": [1, 2], "scale": 1, "repeats": 3, "hash_seeds": ["1", "2", "3"],
                 "timings_ms": {"work": by_threads}, "speedup": speedups({"work": by_threads})}
         write_json(results_dir / "scaling" / f"{variant}.json", data)
     report = write_report(results_dir).read_text()
@@ -241,6 +241,7 @@ def test_scaling_gives_owner_speedup_over_ft_with_interval(results_dir: Path) ->
     assert "| work | 0.750 [" in report
     assert "owner's lowest speedup over ft's: work 0.750 [" in report
     assert "measurably below ft's: work" in report
+    assert "repeat r runs every variant with PYTHONHASHSEED=1+r" in report
 
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pyperformance"

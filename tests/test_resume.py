@@ -134,3 +134,20 @@ def test_scaling_results_of_another_build_are_measured_again(tmp_path: Path, mon
     scaling.run_scaling([built("key-two")], TWO, out)
     assert (out / "scaling.stale" / "owner-unrecorded.json").read_text() == "{not json"
     assert read_json(out / "scaling" / "owner.json")["build_key"] == "key-two"
+
+
+def test_scaling_pairs_hash_seeds_across_variants(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeds: dict[tuple[str, int], list[str]] = {}
+
+    def fake_time_threads(python: Path, script: Path, threads: int, scale: int, env: dict[str, str | None]
+                          ) -> dict[str, float]:
+        seeds.setdefault((str(python), threads), []).append(str(env["PYTHONHASHSEED"]))
+        return {"object_cfunction": 10.0 * threads}
+
+    monkeypatch.setattr(scaling, "time_threads", fake_time_threads)
+    installed = [Installed(VARIANTS[v], native_arch(), tmp_path / v / "install", Path(f"/py-{v}"),
+                           {"variant": v, "build_key": v}) for v in ("ft", "owner")]
+    profile = Profile("three", (), (), 0, (1, 2), 1, 3, 0, TWO.ownership)
+    scaling.run_scaling(installed, profile, tmp_path / "results")
+    assert set(map(tuple, seeds.values())) == {("1", "2", "3")}  # every variant and thread count, same seeds
+    assert read_json(tmp_path / "results" / "scaling" / "ft.json")["hash_seeds"] == ["1", "2", "3"]

@@ -79,8 +79,18 @@ def rates(timings: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, flo
             for name, by_threads in timings.items()}
 
 
+def hash_seed(repeat: int) -> str:
+    """PYTHONHASHSEED of every process of a repeat (0-based), the same for every variant and thread count. One
+    process's ftscalingbench times depend on its string hashes: setattr_non_interned took 335-583 ms at one thread
+    on ft with random seeds and 336-353 ms with seed 0 or 1 (2026-12-05, s17 note), so with a random seed per
+    process a variant's median moved with the seeds it drew. Pairing the seeds compares variants on the same ones
+    and still varies them across repeats."""
+    return str(repeat + 1)
+
+
 def run_scaling(installed: list[Installed], profile: Profile, out_dir: Path) -> None:
-    """Repeat every thread count for every variant, interleaved; one JSON per variant."""
+    """Repeat every thread count for every variant, interleaved, every repeat with its own hash seed; one JSON per
+    variant."""
     step(f"Scaling (ftscalingbench) at {', '.join(map(str, profile.scaling_threads))} threads")
     targets = {i.variant.label: out_dir / "scaling" / f"{i.variant.file_name}.json" for i in installed}
     pending = [i for i in installed if not is_current(targets[i.variant.label], build_key_of(i.manifest))]
@@ -94,7 +104,7 @@ def run_scaling(installed: list[Installed], profile: Profile, out_dir: Path) -> 
                 label = inst.variant.label
                 note(f"repeat {repeat + 1}/{profile.scaling_repeats}: {label} at {threads} thread(s)")
                 timings = time_threads(inst.python, script_path(inst), threads, profile.scaling_scale,
-                                       inst.variant.environment())
+                                       {**inst.variant.environment(), "PYTHONHASHSEED": hash_seed(repeat)})
                 for name, ms in timings.items():
                     collected[label].setdefault(name, {}).setdefault(str(threads), []).append(ms)
     for inst in pending:
@@ -104,6 +114,7 @@ def run_scaling(installed: list[Installed], profile: Profile, out_dir: Path) -> 
             "threads": list(profile.scaling_threads),
             "scale": profile.scaling_scale,
             "repeats": profile.scaling_repeats,
+            "hash_seeds": [hash_seed(r) for r in range(profile.scaling_repeats)],
             "timings_ms": collected[inst.variant.label],
         }
         data["speedup"] = speedups(data["timings_ms"])
