@@ -117,15 +117,16 @@ def scaling_rows(summary: dict[str, Any]) -> list[list[str]]:
         return []
     cells = ", ".join(f"{v} {s:.2f}" for v, s in geo.items())
     vs_ft = {n: Ratio.from_json(r) for n, r in scaling.get("speedup_vs_ft", {}).get("owner", {}).items()}
-    if not vs_ft:
-        return [[f"Scaling: ftscalingbench geomean speedup at {scaling['threads']} threads", cells,
-                 f"ideal is {scaling['threads']}; no interval (too few repeats per case): differences of a few "
-                 "percent between variants are within this benchmark's run-to-run spread"]]
-    worst = min(vs_ft, key=lambda n: vs_ft[n].value)
-    below = sorted(n for n, r in vs_ft.items() if r.high < 1.0)
+    if vs_ft:
+        worst = min(vs_ft, key=lambda n: vs_ft[n].value)
+        below = sorted(n for n, r in vs_ft.items() if r.high < 1.0)
+        words = (f"owner's lowest speedup over ft's: {worst} {vs_ft[worst].cell()}; measurably below ft's: "
+                 f"{', '.join(below) if below else 'none'} (95 % intervals over the repeats)")
+    else:
+        words = ("no interval (too few repeats per case): differences of a few percent between variants are "
+                 "within this benchmark's run-to-run spread")
     return [[f"Scaling: ftscalingbench geomean speedup at {scaling['threads']} threads", cells,
-             f"ideal is {scaling['threads']}; owner's lowest speedup over ft's: {worst} {vs_ft[worst].cell()}; "
-             f"measurably below ft's: {', '.join(below) if below else 'none'} (95 % intervals over the repeats)"]]
+             f"ideal is {scaling['threads']}; {words}"]]
 
 
 def memory_rows(summary: dict[str, Any]) -> list[list[str]]:
