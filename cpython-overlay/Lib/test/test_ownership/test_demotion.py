@@ -235,6 +235,51 @@ class DemotionTests(util.OwnershipTest):
         self.assertEqual(len(lst), 2 * TURNS + APPENDS)
 
     @threading_helper.reap_threads
+    def test_demoted_objects_do_not_publish_what_is_stored(self):
+        # A thread that stores into a demoted object leaves the shared
+        # field of what it stores at zero, as in ft: a reader's lock-free
+        # read of such an item fails, and the reader locks the object's
+        # mutex at once (locked_reads), without retries or share requests.
+        # Were the items published, every read below would succeed
+        # lock-free and count nothing.
+        if not demotes_at(util.POLICY):
+            self.skipTest("nothing is demoted under transfer")
+        lst = self.demoted_list()
+        d = {}
+        in_turns(d, TURNS, store)
+        self.assertOwner(lst, None)
+        self.assertOwner(d, None)
+        first = len(lst)
+        stored = threading.Event()
+        leave = threading.Event()
+
+        def writer():
+            # New tuples, owned by this thread, which outlives the reads.
+            for i in range(TURNS):
+                lst.append((i,))
+                d[i] = (i,)
+            stored.set()
+            leave.wait()
+
+        thread = util.start_thread(writer)
+        try:
+            self.assertTrue(stored.wait(util.TIMEOUT))
+            before = util.stats()
+            listed = [lst[first + i][0] for i in range(TURNS)]
+            mapped = [d[i][0] for i in range(TURNS)]
+            counts = util.delta(before)
+        finally:
+            leave.set()
+            util.join_threads(thread)
+        self.assertEqual(listed, list(range(TURNS)))
+        self.assertEqual(mapped, list(range(TURNS)))
+        self.assertCounted(counts, "locked_reads", 2 * TURNS)
+        self.assertEqual(counts["share_requests"], 0, counts)
+        self.assertEqual(util.transfers(counts), 0, counts)
+        self.assertOwner(lst, None)
+        self.assertOwner(d, None)
+
+    @threading_helper.reap_threads
     def test_collection_keeps_demoted_objects_unowned(self):
         import gc
         if not demotes_at(util.POLICY):
