@@ -47,6 +47,19 @@ def in_turns(obj, turns, write):
     return idents
 
 
+def held_locks(n):
+    """Return *n* raw locks, each acquired by the calling thread.
+
+    For a thread that must stay alive, blocked, while another thread reads
+    what it wrote: unlike threading.Event, whose Condition moves between the
+    threads that use it, a raw lock involves no object with an owner.
+    """
+    locks = [_thread.allocate_lock() for _ in range(n)]
+    for lock in locks:
+        lock.acquire()
+    return locks
+
+
 def append(obj, value):
     obj.append(value)
 
@@ -250,26 +263,25 @@ class DemotionTests(util.OwnershipTest):
         self.assertOwner(lst, None)
         self.assertOwner(d, None)
         first = len(lst)
-        stored = threading.Event()
-        leave = threading.Event()
+        stored, leave = held_locks(2)
 
         def writer():
             # New tuples, owned by this thread, which outlives the reads.
             for i in range(TURNS):
                 lst.append((i,))
                 d[i] = (i,)
-            stored.set()
-            leave.wait()
+            stored.release()
+            leave.acquire()
 
         thread = util.start_thread(writer)
         try:
-            self.assertTrue(stored.wait(util.TIMEOUT))
+            self.assertTrue(stored.acquire(timeout=util.TIMEOUT))
             before = util.stats()
             listed = [lst[first + i][0] for i in range(TURNS)]
             mapped = [d[i][0] for i in range(TURNS)]
             counts = util.delta(before)
         finally:
-            leave.set()
+            leave.release()
             util.join_threads(thread)
         self.assertEqual(listed, list(range(TURNS)))
         self.assertEqual(mapped, list(range(TURNS)))
@@ -278,6 +290,49 @@ class DemotionTests(util.OwnershipTest):
         self.assertEqual(util.transfers(counts), 0, counts)
         self.assertOwner(lst, None)
         self.assertOwner(d, None)
+
+    @threading_helper.reap_threads
+    def test_reads_through_a_demoted_object_leave_its_dict(self):
+        # An object demoted before it had a dict keeps its attributes in
+        # its inline values, which its dict guards once it exists.  A
+        # reader whose lock-free read of an attribute fails must treat the
+        # dict, not the demoted object, as what the value belongs to: have
+        # its owner share it, not lock it, which would take it (rule R6).
+        if not demotes_at(util.POLICY):
+            self.skipTest("nothing is demoted under transfer")
+
+        class Plain:
+            pass
+
+        def set_x(obj, value):
+            obj.x = value
+
+        obj = Plain()
+        in_turns(obj, 10, set_x)
+        self.assertOwner(obj, None)
+        stored, leave = held_locks(2)
+
+        def writer():
+            vars(obj)               # its dict, owned by this thread
+            for i in range(TURNS):
+                obj.y = (i,)        # a new tuple, owned by this thread
+            stored.release()
+            leave.acquire()
+
+        thread = util.start_thread(writer)
+        try:
+            self.assertTrue(stored.acquire(timeout=util.TIMEOUT))
+            before = util.stats()
+            read = [obj.y[0] for _ in range(100)]
+            counts = util.delta(before)
+            self.assertOwner(obj.__dict__, thread.ident)
+        finally:
+            leave.release()
+            util.join_threads(thread)
+        self.assertEqual(read, [TURNS - 1] * 100)
+        self.assertEqual(util.transfers(counts), 0, counts)
+        self.assertEqual(counts["locked_reads"], 0, counts)
+        self.assertCounted(counts, "shared")
 
     @threading_helper.reap_threads
     def test_collection_keeps_demoted_objects_unowned(self):
