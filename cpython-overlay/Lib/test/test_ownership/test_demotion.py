@@ -265,8 +265,10 @@ class DemotionTests(util.OwnershipTest):
         first = len(lst)
         stored, leave = held_locks(2)
 
-        def writer():
+        def writer(stored, leave):
             # New tuples, owned by this thread, which outlives the reads.
+            # After the release, only local names: a read of a cell of the
+            # test would share it with the reading thread.
             for i in range(TURNS):
                 lst.append((i,))
                 d[i] = (i,)
@@ -277,7 +279,7 @@ class DemotionTests(util.OwnershipTest):
         # module's globals (specializing LOAD_GLOBAL) or the builtins, and
         # reading them would share them.
         stats, turns, indices = util.stats, TURNS, range(TURNS)
-        thread = util.start_thread(writer)
+        thread = util.start_thread(writer, stored, leave)
         try:
             self.assertTrue(stored.acquire(timeout=util.TIMEOUT))
             before = stats()
@@ -317,7 +319,7 @@ class DemotionTests(util.OwnershipTest):
         self.assertOwner(obj, None)
         stored, leave = held_locks(2)
 
-        def writer():
+        def writer(stored, leave):
             vars(obj)               # its dict, owned by this thread
             for i in range(TURNS):
                 obj.y = (i,)        # a new tuple, owned by this thread
@@ -326,7 +328,7 @@ class DemotionTests(util.OwnershipTest):
 
         # In the window, only local names (see the test above).
         stats, reads = util.stats, range(100)
-        thread = util.start_thread(writer)
+        thread = util.start_thread(writer, stored, leave)
         try:
             self.assertTrue(stored.acquire(timeout=util.TIMEOUT))
             before = stats()
