@@ -8,6 +8,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .build import Installed
 from .console import note, step
@@ -58,6 +59,8 @@ class TestCounts:
     tsan_fatal: int = 0
     skipped_tests: tuple[str, ...] = ()
     """The skipped test cases, as 'class.method'."""
+    failed_tests: tuple[str, ...] = ()
+    """The test cases that failed or raised, as 'class.method'."""
 
     @property
     def ok(self) -> bool:
@@ -65,17 +68,27 @@ class TestCounts:
         return self.exit_code == 0 and self.failed == 0 and self.passed > 0 and clean
 
 
-def count_junit(xml_file: Path) -> tuple[int, int, tuple[str, ...]]:
-    """(passed, failed, skipped test cases as 'class.method') in a regrtest --junit-xml file."""
-    total = failed = 0
+class JunitCases(NamedTuple):
+    """What a regrtest --junit-xml file says of its test cases, named 'class.method'."""
+
+    passed: int
+    failed: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+def count_junit(xml_file: Path) -> JunitCases:
+    """The passed count and the failed and skipped test cases of a regrtest --junit-xml file."""
+    total = 0
+    failed: list[str] = []
     skipped: list[str] = []
     for case in ET.parse(xml_file).getroot().iter("testcase"):
         total += 1
+        name = f"{case.get('classname')}.{case.get('name')}"
         if case.find("failure") is not None or case.find("error") is not None:
-            failed += 1
+            failed.append(name)
         elif case.find("skipped") is not None:
-            skipped.append(f"{case.get('classname')}.{case.get('name')}")
-    return total - failed - len(skipped), failed, tuple(skipped)
+            skipped.append(name)
+    return JunitCases(total - len(failed) - len(skipped), tuple(failed), tuple(skipped))
 
 
 def _run_teed(command: list[str], env: EnvChanges, log: Path) -> int:
@@ -109,16 +122,20 @@ def run_tests(installed: Installed, tests: tuple[str, ...], out: Path, jobs: int
         else:
             tsan.clear()
             exit_code = _run_teed(tsan.command(command, tests), {**env, **tsan.env()}, tsan.output_log)
-        passed, failed, skipped = count_junit(junit) if junit.is_file() else (0, 0, ())
+        cases = count_junit(junit) if junit.is_file() else JunitCases(0, (), ())
     scan = tsan.scan() if tsan else Scan()
-    counts = TestCounts(passed, failed, len(skipped), exit_code, tests, scan.reports, scan.fatal, skipped)
+    counts = TestCounts(cases.passed, len(cases.failed), len(cases.skipped), exit_code, tests, scan.reports,
+                        scan.fatal, cases.skipped, cases.failed)
     record = {"variant": installed.variant.label, "arch": installed.arch.machine,
               "build_key": installed.manifest.get("build_key"), **asdict(counts)}
     if tsan:
         record.update(tsan=True, tsan_logs=str(tsan.log_dir), suppressions=str(tsan.suppressions),
                       tsan_summaries=scan.to_json()["summaries"])
     write_json(out, record)
-    note(f"{installed.name}: {passed} passed, {failed} failed, {len(skipped)} skipped (exit {exit_code})")
+    note(f"{installed.name}: {cases.passed} passed, {len(cases.failed)} failed, {len(cases.skipped)} skipped "
+         f"(exit {exit_code})")
+    for name in cases.failed:
+        note(f"[red]  failed:[/] {name}")
     if tsan:
         colour = "green" if scan.reports == scan.fatal == 0 else "red"
         note(f"[{colour}]{installed.name}: {scan.reports} ThreadSanitizer report(s), {scan.fatal} fatal[/] "

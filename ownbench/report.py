@@ -386,7 +386,12 @@ class ReportWriter:
                 counts.append(str(r["tsan_reports"]) if r.get("tsan") else "")
             rows.append([*cells, *counts, " ".join(r["tests"])])
         header = ["variant", "arch", "passed", "failed", "skipped", *(["TSan reports"] if tsan else []), "tests"]
-        self.sections.append("\n".join(["## CPython tests (regrtest)", "", table(header, rows)]))
+        lines = ["## CPython tests (regrtest)", "", table(header, rows)]
+        for r in results:
+            if r.get("failed_tests"):
+                run = r["variant"] + (" (TSan)" if r.get("tsan") else "")
+                lines += ["", f"Failed on {run}: " + ", ".join(f"`{name}`" for name in r["failed_tests"])]
+        self.sections.append("\n".join(lines))
 
     def whole_suite(self) -> None:
         records = load_records(self.out_dir)

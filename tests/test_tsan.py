@@ -315,11 +315,25 @@ def test_report_marks_tsan_rows(tmp_path: Path) -> None:
     assert "| owner | x86_64 | 5 | 0 | 0 |  | test_x |" in section
 
 
-def test_junit_counts_name_the_skipped_cases(tmp_path: Path) -> None:
+def test_report_names_the_failed_cases(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    (out / "regrtest").mkdir(parents=True)
+    machine = {"arch": "x86_64", "cpu": "c", "cores": 2, "memory_gib": 1, "kernel": "k"}
+    (out / "run.json").write_text(json.dumps({"label": "t", "profile": "tsan", "date": "d", "variants": ["owner"],
+                                              "manifests": {}, "machine": machine}))
+    record = {"variant": "owner", "arch": "x86_64", "passed": 5, "failed": 1, "skipped": 0, "tests": ["test_x"],
+              "tsan": True, "tsan_reports": 0, "failed_tests": ["test.A.test_bad"]}
+    (out / "regrtest" / "owner-tsan.json").write_text(json.dumps(record))
+    writer = ReportWriter(out)
+    writer.regrtest()
+    assert "Failed on owner (TSan): `test.A.test_bad`" in writer.sections[0]
+
+
+def test_junit_counts_name_the_failed_and_skipped_cases(tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     junit.write_text('<testsuites><testsuite>'
                      '<testcase classname="test.A" name="test_ok"/>'
                      '<testcase classname="test.A" name="test_bad"><failure/></testcase>'
                      '<testcase classname="test.B" name="test_later"><skipped/></testcase>'
                      '</testsuite></testsuites>')
-    assert count_junit(junit) == (1, 1, ("test.B.test_later",))
+    assert count_junit(junit) == (1, ("test.A.test_bad",), ("test.B.test_later",))
