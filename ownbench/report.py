@@ -6,6 +6,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyperf
 
@@ -112,6 +113,11 @@ def ticked(names: list[str]) -> str:
 
 def ratio_row(base: str, other: str, ratio: Ratio) -> list[str]:
     return [f"{other} / {base}", ratio.cell(), ratio.words()]
+
+
+def regrtest_run_name(record: dict[str, Any]) -> str:
+    """How the report names the run of a regrtest record: its variant, marked when it ran under TSan."""
+    return record["variant"] + (" (TSan)" if record.get("tsan") else "")
 
 
 class ReportWriter:
@@ -380,7 +386,7 @@ class ReportWriter:
         tsan = any(r.get("tsan") for r in results)
         rows = []
         for r in sorted(results, key=lambda r: (order.index(r["variant"]), bool(r.get("tsan")))):
-            cells = [r["variant"] + (" (TSan)" if r.get("tsan") else ""), r.get("arch", self.run["machine"]["arch"])]
+            cells = [regrtest_run_name(r), r.get("arch", self.run["machine"]["arch"])]
             counts = [str(r["passed"]), str(r["failed"]), str(r["skipped"])]
             if tsan:
                 counts.append(str(r["tsan_reports"]) if r.get("tsan") else "")
@@ -389,8 +395,8 @@ class ReportWriter:
         lines = ["## CPython tests (regrtest)", "", table(header, rows)]
         for r in results:
             if r.get("failed_tests"):
-                run = r["variant"] + (" (TSan)" if r.get("tsan") else "")
-                lines += ["", f"Failed on {run}: " + ", ".join(f"`{name}`" for name in r["failed_tests"])]
+                names = ", ".join(f"`{name}`" for name in r["failed_tests"])
+                lines += ["", f"Failed on {regrtest_run_name(r)}: {names}"]
         self.sections.append("\n".join(lines))
 
     def whole_suite(self) -> None:

@@ -298,12 +298,18 @@ def test_run_tests_without_tsan_sets_no_tsan_options(tmp_path: Path, monkeypatch
     assert "tsan" not in json.loads((tmp_path / "owner.json").read_text())
 
 
-def test_report_marks_tsan_rows(tmp_path: Path) -> None:
+def tsan_results_dir(tmp_path: Path) -> Path:
+    """A results directory of a tsan-profile run of owner, with its run.json and an empty regrtest/."""
     out = tmp_path / "results"
     (out / "regrtest").mkdir(parents=True)
     machine = {"arch": "x86_64", "cpu": "c", "cores": 2, "memory_gib": 1, "kernel": "k"}
     (out / "run.json").write_text(json.dumps({"label": "t", "profile": "tsan", "date": "d", "variants": ["owner"],
                                               "manifests": {}, "machine": machine}))
+    return out
+
+
+def test_report_marks_tsan_rows(tmp_path: Path) -> None:
+    out = tsan_results_dir(tmp_path)
     common = {"variant": "owner", "arch": "x86_64", "passed": 5, "failed": 0, "skipped": 0, "tests": ["test_x"]}
     (out / "regrtest" / "owner.json").write_text(json.dumps(common))
     (out / "regrtest" / "owner-tsan.json").write_text(json.dumps({**common, "tsan": True, "tsan_reports": 3}))
@@ -316,11 +322,7 @@ def test_report_marks_tsan_rows(tmp_path: Path) -> None:
 
 
 def test_report_names_the_failed_cases(tmp_path: Path) -> None:
-    out = tmp_path / "results"
-    (out / "regrtest").mkdir(parents=True)
-    machine = {"arch": "x86_64", "cpu": "c", "cores": 2, "memory_gib": 1, "kernel": "k"}
-    (out / "run.json").write_text(json.dumps({"label": "t", "profile": "tsan", "date": "d", "variants": ["owner"],
-                                              "manifests": {}, "machine": machine}))
+    out = tsan_results_dir(tmp_path)
     record = {"variant": "owner", "arch": "x86_64", "passed": 5, "failed": 1, "skipped": 0, "tests": ["test_x"],
               "tsan": True, "tsan_reports": 0, "failed_tests": ["test.A.test_bad"]}
     (out / "regrtest" / "owner-tsan.json").write_text(json.dumps(record))
