@@ -9,6 +9,7 @@ tests under each policy.
 """
 
 import _thread
+import contextlib
 import sys
 import threading
 import unittest
@@ -23,6 +24,13 @@ APPENDS = 20_000
 def demotes_at(policy):
     """Which take of an object by the same thread demotes it (0: never)."""
     return {"share": 1, "adaptive": 2, "transfer": 0}[policy]
+
+
+def needs_demotion(test):
+    """Skip *test* under a policy that demotes nothing ("transfer")."""
+    return unittest.skipUnless(
+        demotes_at(util.POLICY),
+        f"nothing is demoted under {util.POLICY!r}")(test)
 
 
 def in_turns(obj, turns, write):
@@ -47,17 +55,34 @@ def in_turns(obj, turns, write):
     return idents
 
 
-def held_locks(n):
-    """Return *n* raw locks, each acquired by the calling thread.
+@contextlib.contextmanager
+def blocked_writer(write):
+    """Run write() in a new thread, which then blocks until the block ends.
 
-    For a thread that must stay alive, blocked, while another thread reads
-    what it wrote: unlike threading.Event, whose Condition moves between the
-    threads that use it, a raw lock involves no object with an owner.
+    Yields the thread once write() has returned: alive and blocked, so what
+    it wrote keeps its owner while the caller reads it.  The thread waits on
+    raw locks, which involve no object with an owner (threading.Event's
+    Condition moves between the threads that use it), and after write() it
+    touches only its own locals: a read of a cell of the caller would share
+    that cell with the caller.
     """
-    locks = [_thread.allocate_lock() for _ in range(n)]
-    for lock in locks:
-        lock.acquire()
-    return locks
+    stored, leave = [_thread.allocate_lock() for _ in range(2)]
+    stored.acquire()
+    leave.acquire()
+
+    def writer(write, stored, leave):
+        write()
+        stored.release()
+        leave.acquire()
+
+    thread = util.start_thread(writer, write, stored, leave)
+    try:
+        if not stored.acquire(timeout=util.TIMEOUT):
+            raise AssertionError("the writer thread did not finish writing")
+        yield thread
+    finally:
+        leave.release()
+        util.join_threads(thread)
 
 
 def append(obj, value):
@@ -148,11 +173,10 @@ class DemotionTests(util.OwnershipTest):
                              list(range(APPENDS)))
 
     @threading_helper.reap_threads
+    @needs_demotion
     def test_demoted_and_owned_in_one_section(self):
         # list.extend(list) and dict.update(dict) hold both objects in one
         # two-object section: one demoted (its mutex locked) and one owned.
-        if not demotes_at(util.POLICY):
-            self.skipTest("nothing is demoted under transfer")
         demoted = self.demoted_list()
         self.assertOwner(demoted, None)
         stop = threading.Event()
@@ -194,11 +218,10 @@ class DemotionTests(util.OwnershipTest):
         self.assertOwner(demoted_dict, None)
 
     @threading_helper.reap_threads
+    @needs_demotion
     def test_demoted_objects_in_specialized_instructions(self):
         # CALL_LIST_APPEND, STORE_SUBSCR_LIST_INT and STORE_SUBSCR_DICT lock
         # a demoted object as ft does; two threads write at once.
-        if not demotes_at(util.POLICY):
-            self.skipTest("nothing is demoted under transfer")
         lst = self.demoted_list()
         d = {}
         in_turns(d, TURNS, store)
@@ -226,9 +249,8 @@ class DemotionTests(util.OwnershipTest):
             self.assertOwner(obj, None)
 
     @threading_helper.reap_threads
+    @needs_demotion
     def test_reads_of_a_demoted_object_take_nothing(self):
-        if not demotes_at(util.POLICY):
-            self.skipTest("nothing is demoted under transfer")
         lst = self.demoted_list()
         stop = threading.Event()
 
@@ -248,6 +270,7 @@ class DemotionTests(util.OwnershipTest):
         self.assertEqual(len(lst), 2 * TURNS + APPENDS)
 
     @threading_helper.reap_threads
+    @needs_demotion
     def test_demoted_objects_do_not_publish_what_is_stored(self):
         # A thread that stores into a demoted object leaves the shared
         # field of what it stores at zero, as in ft: a reader's lock-free
@@ -255,40 +278,28 @@ class DemotionTests(util.OwnershipTest):
         # mutex at once (locked_reads), without retries or share requests.
         # Were the items published, every read below would succeed
         # lock-free and count nothing.
-        if not demotes_at(util.POLICY):
-            self.skipTest("nothing is demoted under transfer")
         lst = self.demoted_list()
         d = {}
         in_turns(d, TURNS, store)
         self.assertOwner(lst, None)
         self.assertOwner(d, None)
         first = len(lst)
-        stored, leave = held_locks(2)
-
-        def writer(stored, leave):
-            # New tuples, owned by this thread, which outlives the reads.
-            # After the release, only local names: a read of a cell of the
-            # test would share it with the reading thread.
+        def write():
+            # New tuples, owned by the writer thread, which outlives the
+            # reads.
             for i in range(TURNS):
                 lst.append((i,))
                 d[i] = (i,)
-            stored.release()
-            leave.acquire()
 
         # In the window, only local names: the writer may have taken the
         # module's globals (specializing LOAD_GLOBAL) or the builtins, and
         # reading them would share them.
         stats, turns, indices = util.stats, TURNS, range(TURNS)
-        thread = util.start_thread(writer, stored, leave)
-        try:
-            self.assertTrue(stored.acquire(timeout=util.TIMEOUT))
+        with blocked_writer(write):
             before = stats()
             listed = [lst[first + i][0] for i in indices]
             mapped = [d[i][0] for i in indices]
             after = stats()
-        finally:
-            leave.release()
-            util.join_threads(thread)
         counts = util.delta(before, after)
         self.assertEqual(listed, list(range(TURNS)))
         self.assertEqual(mapped, list(range(TURNS)))
@@ -299,14 +310,13 @@ class DemotionTests(util.OwnershipTest):
         self.assertOwner(d, None)
 
     @threading_helper.reap_threads
+    @needs_demotion
     def test_reads_through_a_demoted_object_leave_its_dict(self):
         # An object demoted before it had a dict keeps its attributes in
         # its inline values, which its dict guards once it exists.  A
         # reader whose lock-free read of an attribute fails must treat the
         # dict, not the demoted object, as what the value belongs to: have
         # its owner share it, not lock it, which would take it (rule R6).
-        if not demotes_at(util.POLICY):
-            self.skipTest("nothing is demoted under transfer")
 
         class Plain:
             pass
@@ -317,27 +327,18 @@ class DemotionTests(util.OwnershipTest):
         obj = Plain()
         in_turns(obj, 10, set_x)
         self.assertOwner(obj, None)
-        stored, leave = held_locks(2)
-
-        def writer(stored, leave):
-            vars(obj)               # its dict, owned by this thread
+        def write():
+            vars(obj)               # its dict, owned by the writer thread
             for i in range(TURNS):
-                obj.y = (i,)        # a new tuple, owned by this thread
-            stored.release()
-            leave.acquire()
+                obj.y = (i,)        # a new tuple, owned by the writer
 
         # In the window, only local names (see the test above).
         stats, reads = util.stats, range(100)
-        thread = util.start_thread(writer, stored, leave)
-        try:
-            self.assertTrue(stored.acquire(timeout=util.TIMEOUT))
+        with blocked_writer(write) as thread:
             before = stats()
             read = [obj.y[0] for _ in reads]
             after = stats()
             self.assertOwner(obj.__dict__, thread.ident)
-        finally:
-            leave.release()
-            util.join_threads(thread)
         counts = util.delta(before, after)
         self.assertEqual(read, [TURNS - 1] * 100)
         self.assertEqual(util.transfers(counts), 0, counts)
@@ -345,10 +346,9 @@ class DemotionTests(util.OwnershipTest):
         self.assertCounted(counts, "shared")
 
     @threading_helper.reap_threads
+    @needs_demotion
     def test_collection_keeps_demoted_objects_unowned(self):
         import gc
-        if not demotes_at(util.POLICY):
-            self.skipTest("nothing is demoted under transfer")
         lst = self.demoted_list()
         cycle = [lst]
         cycle.append(cycle)
@@ -370,14 +370,13 @@ class DemotionTests(util.OwnershipTest):
         self.assertEqual(sorted(lst), list(range(2 * TURNS)))
 
     @threading_helper.reap_threads
+    @needs_demotion
     def test_finalizer_of_a_demoted_object(self):
         # The finalizer resurrects the object for its run: a demoted one
         # stays unowned, and its specialized STORE_ATTR locks its mutex.
         # It used to become owned by the finalizing thread, whose
         # UNLOCK_OBJECT then unlocked a mutex nobody had locked (a fatal
         # error).
-        if not demotes_at(util.POLICY):
-            self.skipTest("nothing is demoted under transfer")
         finalized = []
 
         class Finalized:

@@ -98,5 +98,56 @@ class HandoffAtEvalBreakerTests(util.OwnershipTest):
         self.assertEqual(lst, [0, 1, 2])
 
 
+# A product that takes the owner about a fifth of a second here: long enough
+# for the main thread to post its request while the owner computes it.
+FACTOR = 7 ** 700_000
+
+
+@util.transfer_policy
+class HandoffAtDetachTests(util.OwnershipTest):
+
+    @threading_helper.reap_threads
+    def test_request_posted_while_attached_is_served_at_detach(self):
+        # The owner multiplies big ints, one BINARY_OP that checks no eval
+        # breaker, then blocks on a lock: the request the main thread posts
+        # meanwhile is found at the detach by the owner's request bit, and
+        # the object is handed over there.  A detach that missed it would
+        # leave the main thread waiting for an owner that blocks.  (Not
+        # time.sleep(): its audit event runs regrtest's hook, Python code
+        # whose eval breaker check would hand the object over first.)
+        for attempt in range(3):
+            counts = self.request_then_detach()
+            if counts["requests"]:
+                break
+        # The owner was still computing when the main thread came.
+        self.assertCounted(counts, "requests")
+        self.assertCounted(counts, "handoff_detach")
+        self.assertEqual(counts["handoff_eval_breaker"], 0, counts)
+
+    def request_then_detach(self):
+        made = {}
+        computing = util.Flag()
+
+        def owner(factor):
+            lst = [0]
+            made["list"] = lst
+            blocker = threading.Lock()
+            blocker.acquire()
+            computing.set()
+            blocker.acquire(True, 0.05 + 0 * (factor * factor))
+
+        thread = util.start_thread(owner, FACTOR)
+        try:
+            self.assertTrue(util.sleep_until(computing.is_set))
+            before = util.stats()
+            made["list"].append(1)
+            counts = util.delta(before)
+            self.assertOwner(made["list"], threading.get_ident())
+        finally:
+            util.join_threads(thread)
+        self.assertEqual(made["list"], [0, 1])
+        return counts
+
+
 if __name__ == "__main__":
     unittest.main()
