@@ -68,7 +68,8 @@ def patch(c: Context, variant: str = "owner", refresh: bool = False, allow_fewer
         _fail(exc)
 
 
-PROFILE_HELP = "quick, full or ownership (only the ownership benchmarks in 20 rounds and ftscalingbench in 20 repeats)"
+PROFILE_HELP = ("quick, full, ownership (only the ownership benchmarks in 20 rounds and ftscalingbench in 20 repeats) "
+                "or callgrind (only the callgrind counts)")
 ARCH_HELP = "target architecture: native (default), arm64 (cross-built, run under qemu-user) or amd64"
 
 

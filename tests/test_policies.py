@@ -221,7 +221,7 @@ def test_callgrind_counts_run_with_the_policy(fake_owner: Path, tmp_path: Path,
     def fake_valgrind(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
         envs.append(kwargs["env"])
         out_file = next(a.split("=", 1)[1] for a in command if a.startswith("--callgrind-out-file="))
-        Path(out_file).write_text("totals: 1000\n")
+        Path(out_file).write_text("events: Ir I1mr\ntotals: 1000 10\n")
         return subprocess.CompletedProcess(command, 0, "", "")
 
     monkeypatch.setattr(callgrind.system_deps, "ensure_packages", lambda packages: None)

@@ -13,7 +13,7 @@ import pyperf
 import pytest
 
 from ownbench.arch import native_arch
-from ownbench.bench.callgrind import count_instructions, workloads
+from ownbench.bench.callgrind import count_events, count_instructions, workloads
 from ownbench.bench.pyperformance_runner import merge_rounds
 from ownbench.bench.scaling import speedup_ratios, speedups
 from ownbench.build import Installed
@@ -103,6 +103,24 @@ def test_callgrind_counts_are_real_and_reported(results_dir: Path) -> None:
     report = write_report(results_dir).read_text()
     assert f"| containers | {big:,} | {big:,} (1.000) |" in report
     assert json.loads((results_dir / "summary.json").read_text())["instructions"]["ft"]["startup"] == small
+
+
+@pytest.mark.usefixtures("valgrind")
+def test_simulated_i1_misses_are_recorded_and_reported(results_dir: Path) -> None:
+    startup = next(w for w in workloads() if w.stem == "startup")
+    events = count_events(Path(sys.executable), startup)
+    assert 0 < events["I1mr"] < events["Ir"]
+    doubled = 2 * events["I1mr"]  # a second "build" with the same path and a worse layout
+    for variant, misses in (("ft", events["I1mr"]), ("owner", doubled)):
+        write_json(results_dir / "callgrind" / f"{variant}.json",
+                   {"variant": variant, "instructions": {"startup": [events["Ir"]]},
+                    "i1_misses": {"startup": [misses]}})
+    report = write_report(results_dir).read_text()
+    per_1k = 1000 * doubled / events["Ir"]
+    assert "## Instruction-cache misses (callgrind's simulation)" in report
+    assert f"| startup | {events['I1mr']:,} " in report
+    assert f"{doubled:,} ({per_1k:.2f}) | 2.00 |" in report
+    assert json.loads((results_dir / "summary.json").read_text())["i1_misses"]["owner"]["startup"] == doubled
 
 
 def test_ft_and_owner_alone_compare_owner_with_ft(tmp_path: Path) -> None:

@@ -1,4 +1,9 @@
-"""Instruction counts of small single-thread workloads under valgrind's callgrind."""
+"""Instruction counts and simulated instruction-cache misses of small workloads under valgrind's callgrind.
+
+The cache geometry is fixed (CACHES), not the host's, so that counts from different
+machines compare. Equal instruction counts with different I1 misses mean a
+different code layout (which hot functions share cache sets), not a different path.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,11 @@ from .profiles import Profile
 from .raw_records import build_key_of, is_current
 
 WORKLOAD_DIR = paths.BENCH_DIR / "callgrind"
-TOTALS = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
+EVENTS = re.compile(r"^events:\s+(.+)$", re.MULTILINE)
+TOTALS = re.compile(r"^(?:summary|totals):\s+(.+)$", re.MULTILINE)
+# 32 KiB, 8-way, 64-byte lines: the L1i and L1d of the x86-64 and arm64 cores we run on (Zen, Skylake and later,
+# Neoverse N1); a last level that the workloads fit in.
+CACHES = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64")
 ENV = {"PYTHONHASHSEED": "0", "LC_ALL": "C", "PATH": "/usr/bin:/bin"}  # fixed hashing: no -I, which ignores it
 
 
@@ -26,21 +35,28 @@ def workloads() -> list[Path]:
     return sorted(WORKLOAD_DIR.glob("*.py"))
 
 
-def count_instructions(python: Path, workload: Path, env: EnvChanges | None = None) -> int:
-    """Total instructions (Ir) callgrind reports for running `workload` once, in ENV with `env`'s changes."""
+def count_events(python: Path, workload: Path, env: EnvChanges | None = None) -> dict[str, int]:
+    """Callgrind's totals (event name -> count: Ir, I1mr, ...) for running `workload` once, in ENV with `env`'s
+    changes, with the cache simulation of CACHES."""
     with tempfile.TemporaryDirectory(prefix="ownbench-callgrind-") as tmp:
         out = Path(tmp) / "callgrind.out"
         command = [
-            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+            "valgrind", "--tool=callgrind", "--cache-sim=yes", *CACHES, f"--callgrind-out-file={out}",
             str(python), "-s", str(workload),
         ]
         result = subprocess.run(command, capture_output=True, text=True, env=environment(env, base=ENV), check=False)
         if result.returncode != 0:
             raise ToolkitError(f"callgrind failed on {workload.name} with {python}:\n{result.stderr[-2000:]}")
-        match = TOTALS.search(out.read_text())
-        if not match:
-            raise ToolkitError(f"no totals in callgrind output of {workload.name}")
-        return int(match.group(1))
+        text = out.read_text()
+        events, totals = EVENTS.search(text), TOTALS.search(text)
+        if not events or not totals:
+            raise ToolkitError(f"no events or totals in callgrind output of {workload.name}")
+        return dict(zip(events.group(1).split(), map(int, totals.group(1).split()), strict=True))
+
+
+def count_instructions(python: Path, workload: Path, env: EnvChanges | None = None) -> int:
+    """Total instructions (Ir) callgrind reports for running `workload` once."""
+    return count_events(python, workload, env)["Ir"]
 
 
 def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -> None:
@@ -55,15 +71,20 @@ def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -
             note(f"{label}: already counted")
             continue
         counts: dict[str, list[int]] = {}
+        i1_misses: dict[str, list[int]] = {}
         for workload in workloads():
-            repeats = range(profile.callgrind_repeats)
-            counts[workload.stem] = [count_instructions(inst.python, workload, inst.variant.environment())
-                                     for _ in repeats]
-            note(f"{label} {workload.stem}: {counts[workload.stem][0]:,} instructions")
-        write_json(target, {"variant": label, "build_key": build_key, "instructions": counts})
+            runs = [count_events(inst.python, workload, inst.variant.environment())
+                    for _ in range(profile.callgrind_repeats)]
+            counts[workload.stem] = [r["Ir"] for r in runs]
+            i1_misses[workload.stem] = [r["I1mr"] for r in runs]
+            note(f"{label} {workload.stem}: {counts[workload.stem][0]:,} instructions, "
+                 f"{i1_misses[workload.stem][0]:,} I1 misses")
+        write_json(target, {"variant": label, "build_key": build_key, "instructions": counts,
+                            "i1_misses": i1_misses})
 
 
-def load_callgrind(out_dir: Path) -> dict[str, dict[str, list[int]]]:
-    """Variant label -> workload -> instruction counts (callgrind/<variant file name>.json)."""
-    return {label_of_file(p.stem): read_json(p)["instructions"]
-            for p in sorted((out_dir / "callgrind").glob("*.json"))}
+def load_callgrind(out_dir: Path, event: str = "instructions") -> dict[str, dict[str, list[int]]]:
+    """Variant label -> workload -> counts of `event` ("instructions", or "i1_misses", which older runs lack)
+    from callgrind/<variant file name>.json."""
+    found = {label_of_file(p.stem): read_json(p) for p in sorted((out_dir / "callgrind").glob("*.json"))}
+    return {label: data[event] for label, data in found.items() if event in data}

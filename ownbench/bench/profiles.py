@@ -89,6 +89,8 @@ PROFILES: dict[str, Profile] = {
     # the report's intervals are over rounds and repeats (one process each), and narrower with more.
     "ownership": Profile("ownership", (), (), 0, (1, _cores()), 1000, 20, 0, replace(QUICK_OWNERSHIP, rounds=20),
                          parts=("scaling", "ownership")),
+    # Instruction counts and simulated I1 misses only: deterministic, so a busy or noisy machine does not change them.
+    "callgrind": Profile("callgrind", (), (), 0, (), 0, 0, 1, QUICK_OWNERSHIP, parts=("callgrind",)),
     "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 2000, 7, 2,
                     OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 10_000_000, 10.0, 7),
                     legacy_rounds=5, legacy_seconds=3.0),
