@@ -172,14 +172,15 @@ def report(c: Context, out: str = "", index: bool = False, pool: str = "") -> No
 @task(help={"variant": VARIANT_HELP,
             "workloads": f"comma-separated workloads of bench/profile/: {', '.join(WORKLOADS)} (default: all)",
             "out": "results directory (default: results/<date>-<label>-<arch>-profile)", "label": "results label",
-            "seconds": "how long each workload runs per variant under perf (default 10)"})
+            "seconds": "how long each workload runs per variant under perf (default 10)",
+            "pgo": "profile the PGO+LTO builds (./toolkit build --pgo)"})
 def profile(c: Context, variant: str = "all", workloads: str = "", out: str = "", label: str = "local",
-            seconds: int = 10) -> None:
+            seconds: int = 10, pgo: bool = False) -> None:
     """Sample where each variant spends its time on one thread (perf record -e cpu-clock -g) into <results>/profile/."""
     try:
         variants, names = select_variants(variant), select_workloads(workloads)
         out_dir = Path(out) if out else default_run_dir(label, "profile")
-        profile_variants(variants, get_release(), names, seconds, out_dir, label)
+        profile_variants(variants, get_release(), names, seconds, out_dir, label, pgo)
         console.print(str(write_report(out_dir)))
     except ToolkitError as exc:
         _fail(exc)

@@ -166,10 +166,13 @@ def test_profile_writes_reports_and_resumes(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(perf, "find_perf", lambda: fake_perf(
         tmp_path, 'shift; while [ "$1" != -- ]; do shift; done; shift; exec "$@" --turns 100'))
     installed = [host_installed("stock"), host_installed("owner")]
-    monkeypatch.setattr(runner, "installed_variants", lambda *a: installed)
+    pgo_asked: list[bool] = []
+    monkeypatch.setattr(runner, "installed_variants",
+                        lambda *a, pgo=False: (pgo_asked.append(pgo), installed)[1])
     out = tmp_path / "run"
     variants = [i.variant for i in installed]
     summary = runner.profile_variants(variants, get_release(), ["rd"], 0.01, out, "t")
+    assert pgo_asked == [False]
     assert sorted(p.name for p in (out / "profile").iterdir()) == ["owner-rd.txt", "profile.md", "stock-rd.txt"]
     run = runner.read_run(out / "profile" / "owner-rd.txt")
     assert run is not None and run.info.variant == "owner" and run.info.turns >= 100 and run.profile.total == 1000
@@ -181,8 +184,8 @@ def test_profile_writes_reports_and_resumes(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(runner, "profile_one", lambda _perf, inst, *a: profiled.append(inst.variant.label))
     installed[1] = Installed(installed[1].variant, installed[1].arch, installed[1].prefix, installed[1].python,
                              {**installed[1].manifest, "build_key": "another"})
-    runner.profile_variants(variants, get_release(), ["rd"], 0.01, out, "t")
-    assert profiled == ["owner"]
+    runner.profile_variants(variants, get_release(), ["rd"], 0.01, out, "t", pgo=True)
+    assert profiled == ["owner"] and pgo_asked == [False, True]
 
 
 def test_workload_scripts_report_their_turns() -> None:

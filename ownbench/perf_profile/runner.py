@@ -93,12 +93,13 @@ def load_runs(out_dir: Path) -> dict[str, dict[str, Run]]:
 
 
 def profile_variants(variants: list[Variant], release: Release, workloads: list[str], seconds: float,
-                     out_dir: Path, label: str) -> Path:
-    """Profile each workload on each variant not profiled yet with its build; write profile.md, return its path."""
+                     out_dir: Path, label: str, pgo: bool = False) -> Path:
+    """Profile each workload on each variant (its PGO+LTO build if `pgo`) not profiled yet with that build; write
+    profile.md, return its path."""
     if seconds <= 0:
         raise ToolkitError(f"--seconds must be positive, not {seconds:g}")
     perf_path = perf.find_perf()
-    installed = installed_variants(variants, release, native_arch())
+    installed = installed_variants(variants, release, native_arch(), pgo=pgo)
     if not (out_dir / "run.json").is_file():
         record_run(out_dir, label, "profile", installed)
     step(f"Profiling {', '.join(workloads)} on {', '.join(v.label for v in variants)} ({seconds:g} s each)")
