@@ -1,26 +1,18 @@
 """One thread's turn of the local_scaling benchmark: its own list, dict and set, mutated in a loop.
 
-The loop is `bench/ownership/local_scaling.py`'s, run once on a thread of its own,
+Runs `bench/ownership/local_scaling.py`'s own `mutate` once, on a thread of its own,
 so that owner's per-thread ownership is in force as it is there.
 """
 
+import sys
 import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ownership"))
+from local_scaling import mutate  # noqa: E402
 
 N = 60_000
 
-
-def mutate(iterations: int) -> None:
-    lst: list[int] = []
-    dct: dict[int, int] = {}
-    st: set[int] = set()
-    for i in range(iterations):
-        lst.append(i)
-        lst.pop()
-        dct[i & 63] = i
-        st.add(i & 63)
-        st.discard(i & 63)
-
-
-worker = threading.Thread(target=mutate, args=(N,))
+worker = threading.Thread(target=mutate, args=(N, threading.Barrier(1), []))
 worker.start()
 worker.join()
