@@ -125,8 +125,17 @@ def scaling_rows(summary: dict[str, Any]) -> list[list[str]]:
     else:
         words = ("no interval (too few repeats per case): differences of a few percent between variants are "
                  "within this benchmark's run-to-run spread")
-    return [[f"Scaling: ftscalingbench geomean speedup at {scaling['threads']} threads", cells,
+    rows = [[f"Scaling: ftscalingbench geomean speedup at {scaling['threads']} threads", cells,
              f"ideal is {scaling['threads']}; {words}"]]
+    warm = {n: Ratio.from_json(r) for n, r in scaling.get("warm_speedup_vs_ft", {}).get("owner", {}).items()}
+    if warm:
+        worst = min(warm, key=lambda n: warm[n].value)
+        below = sorted(n for n, r in warm.items() if r.high < 1.0)
+        rows.append(["Scaling, warm runs (every case after its first run in a process): owner's speedup / ft's",
+                     f"lowest {worst} {warm[worst].cell()}",
+                     f"measurably below ft's: {', '.join(below) if below else 'none'} (95 % intervals over the "
+                     "repeats)"])
+    return rows
 
 
 def memory_rows(summary: dict[str, Any]) -> list[list[str]]:

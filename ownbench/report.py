@@ -301,6 +301,7 @@ class ReportWriter:
                 f"over the repeats (each one a process of its own; none with fewer than {MIN_REPEATS} repeats):", "",
                 table(["benchmark", *(f"{v} / ft" for v in columns)],
                       [[n, *(vs_ft[v][n].cell() if n in vs_ft[v] else "-" for v in columns)] for n in names]), ""]
+        warm_lines, warm_summary = self.warm_scaling(data, order, names, top)
         self.sections.append("\n".join([
             "## Thread scaling (Tools/ftscalingbench)", "",
             f"Speedup = threads x median(time at 1 thread) / median(time at {top} threads), each thread doing the "
@@ -311,12 +312,49 @@ class ReportWriter:
             "Absolute throughput: runs of a benchmark's whole work per second, all threads together "
             "(threads / median time; higher is better). A variant can scale well from a slow start.", "",
             table(["benchmark", *(f"{v} @{t}" for v in order for t in ("1", top))], rate_rows), "",
-            f"![throughput]({rate_plot.name})"]))
-        self.summary["scaling"] = {"threads": int(top), "geomean_speedup": geo,
+            f"![throughput]({rate_plot.name})", *warm_lines]))
+        self.summary["scaling"] = {**warm_summary, "threads": int(top), "geomean_speedup": geo,
                                    "speedup": {v: {n: speed[v][n][top] for n in names} for v in order},
                                    "rate_per_s": {v: {n: rate[v][n] for n in names} for v in order},
                                    "speedup_vs_ft": {v: {n: r.to_json() for n, r in found.items()}
                                                      for v, found in vs_ft.items()}}
+
+    @staticmethod
+    def warm_scaling(data: dict[str, dict[str, Any]], order: list[str], names: list[str],
+                     top: str) -> tuple[list[str], dict[str, Any]]:
+        """The section's part on warm runs (bench/scaling/warm_runs.py), and its summary; nothing for a run
+        without them."""
+        if not all("warm" in data[v] for v in order):
+            return [], {}
+        warm = {v: data[v]["warm"] for v in order}
+        speed = {v: warm[v]["speedup"] for v in order}
+        warm_names = [n for n in names if all(n in speed[v] for v in order)]
+        vs_ft = {v: speedup_ratios(warm["ft"]["timings_ms"], warm[v]["timings_ms"], top)
+                 for v in against_ft(order)}
+        vs_ft = {v: found for v, found in vs_ft.items() if found}
+        rows = [[n, *(f"{speed[v][n][top]:.2f}" for v in order),
+                 *(vs_ft[v][n].cell() if n in vs_ft[v] else "-" for v in vs_ft)] for n in warm_names]
+        moved = {v: warm[v]["moves"] for v in order if warm[v]["moves"]}
+        move_rows = [[n, *(f"{statistics.mean(moved[v][n][top]['first']):.1f} / "
+                           f"{statistics.mean(moved[v][n][top]['warm']):.1f}"
+                           if n in moved[v] and top in moved[v][n] else "-" for v in moved)] for n in warm_names]
+        lines = [
+            "", "### Warm runs", "",
+            f"ftscalingbench times each case once per process, so its times include what the worker threads do for "
+            f"the first time (a per-thread copy of the bytecode; in `owner`, taking over objects the main thread "
+            f"made). `bench/scaling/warm_runs.py` runs the same harness (its `initialize_threads()` and "
+            f"`bench_parallel()`) with every case {warm[order[0]]['runs']} times in a row in one process; here, the "
+            f"speedup of the runs after the first (the median of each process's later runs, then the median over "
+            f"the repeats). Both are real costs: a program pays the cold one once per thread and object.", "",
+            table(["benchmark", *order, *(f"{v} / ft" for v in vs_ft)], rows)]
+        if moved:
+            lines += ["", f"Objects moved to or shared with another thread (ownership requests, share requests and "
+                          f"takes from a detached owner) per run at {top} threads, first run / later runs "
+                          f"(mean over the repeats):", "",
+                      table(["benchmark", *moved], move_rows)]
+        summary = {"warm_speedup": {v: {n: speed[v][n][top] for n in warm_names} for v in order},
+                   "warm_speedup_vs_ft": {v: {n: r.to_json() for n, r in found.items()} for v, found in vs_ft.items()}}
+        return lines, summary
 
     def instructions(self) -> None:
         data = load_callgrind(self.out_dir)

@@ -69,6 +69,10 @@ elif args[:2] == ["-m", "test"]:
     print("0:00:01 load avg: 0.10 [1/1] test_list passed")
 elif args[0].endswith("ftscalingbench.py"):
     print("work 10.0 ms")
+elif args[0].endswith("warm_runs.py"):
+    stats = {{"requests": 3, "taken_detached": 1, "demotions": 5}}
+    print(json.dumps({{"cases": {{"work": {{"ms": [12.0, 10.0, 11.0], "first_stats": stats,
+                                          "warm_stats": stats}}}}}}))
 else:
     print("{{}}")
 """
@@ -209,8 +213,11 @@ def test_ownership_scripts_and_scaling_run_with_the_policy(fake_owner: Path, tmp
     assert (out / "raw" / "ownership" / "owner-transfer" / "contended.r0.json").is_file()
     fake_owner.unlink()
     run_scaling(owners(), TINY, out)
-    assert sorted(policies_seen(fake_owner), key=str) == [None, "transfer"]
+    assert sorted(policies_seen(fake_owner), key=str) == [None, None, "transfer", "transfer"]
     assert (out / "scaling" / "owner-transfer.json").is_file()
+    warm = read_json(out / "scaling" / "owner-transfer.json")["warm"]
+    assert warm["timings_ms"]["work"]["1"] == [10.5]  # the median of the runs after the first
+    assert warm["moves"]["work"]["1"] == {"first": [4], "warm": [2.0]}  # requests and takes, not demotions
     assert sorted(load_scaling(out)) == ["owner", "owner:transfer"]
 
 

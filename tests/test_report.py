@@ -262,6 +262,40 @@ def test_scaling_gives_owner_speedup_over_ft_with_interval(results_dir: Path) ->
     assert "repeat r runs every variant with PYTHONHASHSEED=1+r" in report
 
 
+def test_warm_runs_get_their_own_speedups_and_moves_per_run(results_dir: Path) -> None:
+    # Cold (ftscalingbench's own times): owner scales worse than ft. Warm: owner scales as ft does, and its first
+    # run moved 12 objects where the later ones moved 4 each.
+    cold = {"ft": {"1": [100.0, 101.0, 99.0], "2": [100.0, 101.0, 99.0]},
+            "owner": {"1": [90.0, 91.0, 89.0], "2": [120.0, 121.0, 119.0]}}
+    warm = {"ft": {"1": [80.0, 81.0, 79.0], "2": [80.0, 81.0, 79.0]},
+            "owner": {"1": [70.0, 71.0, 69.0], "2": [70.0, 71.0, 69.0]}}
+    moves = {"ft": {}, "owner": {"work": {"2": {"first": [12, 12, 12], "warm": [4.0, 4.0, 4.0]}}}}
+    for variant in cold:
+        data = {"variant": variant, "threads": [1, 2], "scale": 1, "repeats": 3, "hash_seeds": ["1", "2", "3"],
+                "timings_ms": {"work": cold[variant]}, "speedup": speedups({"work": cold[variant]}),
+                "warm": {"runs": 3, "timings_ms": {"work": warm[variant]}, "speedup": speedups({"work": warm[variant]}),
+                         "moves": moves[variant]}}
+        write_json(results_dir / "scaling" / f"{variant}.json", data)
+    report = write_report(results_dir).read_text()
+    scaling = json.loads((results_dir / "summary.json").read_text())["scaling"]
+    assert scaling["speedup_vs_ft"]["owner"]["work"]["ratio"] == pytest.approx(0.75)
+    warm_ratio = scaling["warm_speedup_vs_ft"]["owner"]["work"]
+    assert warm_ratio["ratio"] == pytest.approx(1.0) and warm_ratio["ci_low"] <= 1.0 <= warm_ratio["ci_high"]
+    assert "### Warm runs" in report and "| work | 2.00 | 2.00 | 1.000 [" in report
+    assert "| work | 12.0 / 4.0 |" in report
+    assert "owner's speedup / ft's | lowest work 1.000 [" in report and "measurably below ft's: none" in report
+
+
+def test_a_run_without_warm_runs_has_no_warm_section(results_dir: Path) -> None:
+    by_threads = {"1": [100.0], "2": [100.0]}
+    write_json(results_dir / "scaling" / "ft.json", {"variant": "ft", "threads": [1, 2], "scale": 1, "repeats": 1,
+                                                     "timings_ms": {"work": by_threads},
+                                                     "speedup": speedups({"work": by_threads})})
+    report = write_report(results_dir).read_text()
+    assert "## Thread scaling" in report and "### Warm runs" not in report
+    assert "warm_speedup" not in json.loads((results_dir / "summary.json").read_text())["scaling"]
+
+
 FIXTURE = Path(__file__).parent / "fixtures" / "pyperformance"
 """stock, ft and owner results of two benchmarks, 6 values each around these means (seconds):
 alpha 0.100 / 0.120 / 0.108 and beta 0.200 / 0.220 / 0.220."""

@@ -50,6 +50,9 @@ class Profile:
     ownership: OwnershipSizes
     single_thread_mode: tuple[str, ...] = ()
     """pyperf options of the single-thread microbenchmarks (bench/single_thread/), in each round."""
+    scaling_warm_runs: int = 0
+    """Runs of each ftscalingbench case in one process of bench/scaling/warm_runs.py (the first cold), per repeat
+    and thread count; 0 runs none."""
     legacy_rounds: int = 3
     """Interleaved rounds of bench/ownership/legacy_mix.py."""
     legacy_seconds: float = 1.0
@@ -66,6 +69,11 @@ def _one_to_twice_cores() -> tuple[int, ...]:
     return (*range(1, _cores() + 1), 2 * _cores())
 
 
+WARM_RUNS = 3
+"""Runs of each ftscalingbench case in one process when the profiles time warm runs: one cold, two warm. The first
+run of the first case took 103-115 ms where the later ones took 64-75 ms, on ft and owner alike (PGO builds, 2
+threads, scale 1000, 2026-12-05, s21 note); ftscalingbench itself times only that first run."""
+
 QUICK_OWNERSHIP = OwnershipSizes(10, 20_000, 3.0, 200, _one_to_twice_cores(), 3_000_000, 5.0, 5)
 """The quick profile's ownership benchmarks; the ownership profile runs them in more rounds."""
 
@@ -80,7 +88,7 @@ PROFILES: dict[str, Profile] = {
     # 0.16 or 0.35 s on ft and owner alike, results/2026-12-05-s16-x86_64-ownership), and with 3 rounds the PGO
     # run's owner landed in the slow mode 3 times (results/2026-12-05-s16-pgo-x86_64-quick, read_mostly 2.12).
     "quick": Profile("quick", QUICK_BENCHMARKS, ("--fast",), 8, (1, _cores()), 1000, 5, 1,
-                     QUICK_OWNERSHIP, ("--processes", "4", "--values", "3")),
+                     QUICK_OWNERSHIP, ("--processes", "4", "--values", "3"), scaling_warm_runs=WARM_RUNS),
     # What issue 10's targets are measured on: the ownership benchmarks at quick's sizes in 20 rounds (about 4
     # minutes a variant) and ftscalingbench at quick's scale in 20 repeats (about 2 minutes a variant).
     # contended.py's times are bimodal by process, not by repeat (queue_pingpong 0.13 or 0.18 s on both builds,
@@ -88,12 +96,12 @@ PROFILES: dict[str, Profile] = {
     # two runs, a different one each time (results/2026-12-04-s15-x86_64-quick, 2026-12-05-s16-pgo-x86_64-quick):
     # the report's intervals are over rounds and repeats (one process each), and narrower with more.
     "ownership": Profile("ownership", (), (), 0, (1, _cores()), 1000, 20, 0, replace(QUICK_OWNERSHIP, rounds=20),
-                         parts=("scaling", "ownership")),
+                         parts=("scaling", "ownership"), scaling_warm_runs=WARM_RUNS),
     # Instruction counts and simulated I1 misses only: deterministic, so a busy or noisy machine does not change them.
     "callgrind": Profile("callgrind", (), (), 0, (), 0, 0, 1, QUICK_OWNERSHIP, parts=("callgrind",)),
     "full": Profile("full", None, (), 2, (1, _cores(), 2 * _cores()), 2000, 7, 2,
                     OwnershipSizes(5, 200_000, 20.0, 2_000, _one_to_twice_cores(), 10_000_000, 10.0, 7),
-                    legacy_rounds=5, legacy_seconds=3.0),
+                    legacy_rounds=5, legacy_seconds=3.0, scaling_warm_runs=WARM_RUNS),
 }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 import subprocess
 from pathlib import Path
 from typing import Any
 
+from .. import paths
 from ..build import Installed
 from ..console import note, step
 from ..errors import ToolkitError
@@ -20,6 +22,12 @@ from .profiles import Profile
 from .raw_records import build_key_of, is_current
 
 LINE = re.compile(r"^(?P<name>\w+)\s+(?P<ms>[0-9.]+) ms$")
+
+WARM_SCRIPT = paths.BENCH_DIR / "scaling" / "warm_runs.py"
+"""Runs ftscalingbench's harness with every case timed more than once in one process."""
+
+MOVES = ("requests", "share_requests", "taken_detached")
+"""Ownership counters that count an object moved to, or shared with, another thread."""
 
 
 def script_path(installed: Installed) -> Path:
@@ -43,6 +51,26 @@ def time_threads(python: Path, script: Path, threads: int, scale: int, env: EnvC
     if result.returncode != 0:
         raise ToolkitError(f"{' '.join(command)} failed:\n{result.stderr}")
     return parse_timings(result.stdout)
+
+
+def time_warm_runs(python: Path, script: Path, threads: int, scale: int, runs: int,
+                   env: EnvChanges) -> dict[str, dict[str, Any]]:
+    """Per case: `runs` times (ms) of `threads` threads each running its work, in one process, the first one cold,
+    and the ownership counters moved by the first run and by the others (bench/scaling/warm_runs.py)."""
+    command = [str(python), str(WARM_SCRIPT), "--script", str(script), "--threads", str(threads),
+               "--scale", str(scale), "--runs", str(runs)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=environment(env))
+    if result.returncode != 0:
+        raise ToolkitError(f"{' '.join(command)} failed:\n{result.stderr}")
+    try:
+        return dict(json.loads(result.stdout)["cases"])
+    except (ValueError, KeyError) as error:
+        raise ToolkitError(f"{' '.join(command)} printed no cases ({error}):\n{result.stdout}") from None
+
+
+def moves(stats: dict[str, int]) -> int:
+    """Objects moved to or shared with another thread, by the counters of one or more runs."""
+    return sum(stats.get(k, 0) for k in MOVES)
 
 
 def speedups(timings: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
@@ -90,7 +118,9 @@ def hash_seed(repeat: int) -> str:
 
 def run_scaling(installed: list[Installed], profile: Profile, out_dir: Path) -> None:
     """Repeat every thread count for every variant, interleaved, every repeat with its own hash seed; one JSON per
-    variant."""
+    variant. With the profile's warm runs, each repeat also runs ftscalingbench's harness timing every case that
+    many times in one process: "warm" holds the median of the later runs of each process (the first one is cold), and
+    the objects moved between threads per run, first and warm."""
     step(f"Scaling (ftscalingbench) at {', '.join(map(str, profile.scaling_threads))} threads")
     targets = {i.variant.label: out_dir / "scaling" / f"{i.variant.file_name}.json" for i in installed}
     pending = [i for i in installed if not is_current(targets[i.variant.label], build_key_of(i.manifest))]
@@ -98,27 +128,44 @@ def run_scaling(installed: list[Installed], profile: Profile, out_dir: Path) -> 
         note("scaling: already measured")
         return
     collected: dict[str, dict[str, dict[str, list[float]]]] = {i.variant.label: {} for i in pending}
+    warm: dict[str, dict[str, dict[str, list[float]]]] = {i.variant.label: {} for i in pending}
+    moved: dict[str, dict[str, dict[str, dict[str, list[float]]]]] = {i.variant.label: {} for i in pending}
     for repeat in range(profile.scaling_repeats):
         for threads in profile.scaling_threads:
             for inst in rotated(pending, repeat):
                 label = inst.variant.label
                 note(f"repeat {repeat + 1}/{profile.scaling_repeats}: {label} at {threads} thread(s)")
-                timings = time_threads(inst.python, script_path(inst), threads, profile.scaling_scale,
-                                       {**inst.variant.environment(), "PYTHONHASHSEED": hash_seed(repeat)})
+                env = {**inst.variant.environment(), "PYTHONHASHSEED": hash_seed(repeat)}
+                timings = time_threads(inst.python, script_path(inst), threads, profile.scaling_scale, env)
                 for name, ms in timings.items():
                     collected[label].setdefault(name, {}).setdefault(str(threads), []).append(ms)
+                if profile.scaling_warm_runs:
+                    cases = time_warm_runs(inst.python, script_path(inst), threads, profile.scaling_scale,
+                                           profile.scaling_warm_runs, env)
+                    for name, case in cases.items():
+                        warm[label].setdefault(name, {}).setdefault(str(threads), []).append(
+                            statistics.median(case["ms"][1:]))
+                        if case["first_stats"]:
+                            per_run = moved[label].setdefault(name, {}).setdefault(str(threads), {})
+                            per_run.setdefault("first", []).append(moves(case["first_stats"]))
+                            per_run.setdefault("warm", []).append(
+                                moves(case["warm_stats"]) / (len(case["ms"]) - 1))
     for inst in pending:
+        label = inst.variant.label
         data: dict[str, Any] = {
-            "variant": inst.variant.label,
+            "variant": label,
             "build_key": build_key_of(inst.manifest),
             "threads": list(profile.scaling_threads),
             "scale": profile.scaling_scale,
             "repeats": profile.scaling_repeats,
             "hash_seeds": [hash_seed(r) for r in range(profile.scaling_repeats)],
-            "timings_ms": collected[inst.variant.label],
+            "timings_ms": collected[label],
         }
         data["speedup"] = speedups(data["timings_ms"])
-        write_json(targets[inst.variant.label], data)
+        if profile.scaling_warm_runs:
+            data["warm"] = {"runs": profile.scaling_warm_runs, "timings_ms": warm[label],
+                            "speedup": speedups(warm[label]), "moves": moved[label]}
+        write_json(targets[label], data)
 
 
 def load_scaling(out_dir: Path) -> dict[str, dict[str, Any]]:
