@@ -20,14 +20,19 @@ def _ratio_cell(ci: dict[str, float] | None) -> tuple[str, str]:
     return ratio.cell(), ratio.words()
 
 
+PYPERFORMANCE_QUESTION = {"ownership": "Thread pools: pyperformance concurrent_imap"}
+"""What a profile's pyperformance benchmarks measure, where it is not single-thread speed."""
+
+
 def single_thread_rows(summary: dict[str, Any]) -> list[list[str]]:
     cis = summary.get("pyperformance_geomean_ci", {})
+    question = PYPERFORMANCE_QUESTION.get(str(summary.get("profile")), "Single thread: pyperformance")
     rows = []
     for key in ("owner_vs_stock", "ft_vs_stock", "owner_vs_ft"):
         label = key.replace("_vs_", " / ")
         if key in cis:
             cell, words = _ratio_cell(cis[key])
-            rows.append([f"Single thread: pyperformance geomean time, {label}", cell,
+            rows.append([f"{question} geomean time, {label}", cell,
                          f"{words} (95 % bootstrap interval; < 1 is faster)"])
     return rows
 

@@ -77,7 +77,7 @@ def test_local_scaling_always_has_one_thread_as_base() -> None:
 def test_contended_cases_run_and_check_their_results() -> None:
     data = run_script("contended", "--threads", "2", "--repeats", "2", "--scale", "0.01")
     assert set(data["cases"]) == {"queue_pingpong", "shared_list_append", "shared_dict_update", "read_mostly",
-                                  "threadpool_map", "pipeline_writes"}
+                                  "threadpool_map", "threadpool_imap", "pipeline_writes"}
     for case in data["cases"].values():
         assert len(case["seconds"]) == 2 and case["median_s"] == statistics.median(case["seconds"]) > 0
     assert len({case["pid"] for case in data["cases"].values()}) == len(data["cases"])  # a process each
@@ -210,15 +210,21 @@ def test_requests_per_handoff_pools_the_rounds() -> None:
     assert requests_per_handoff([{"n": 10, "ownership_stats": None}]) is None
 
 
-def test_the_ownership_profile_runs_scaling_and_ownership_only(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ownership_profile_runs_concurrent_imap_scaling_and_ownership_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[str] = []
 
     def other_part(*args: object) -> None:
         raise AssertionError("a part the profile does not run ran")
 
-    for name in ("run_pyperformance", "run_single_thread", "run_legacy", "run_callgrind"):
+    for name in ("run_single_thread", "run_legacy", "run_callgrind"):
         monkeypatch.setattr(pipeline, name, other_part)
+
+    def pyperformance(installed: object, profile: Profile, out: Path) -> dict[str, list[str]]:
+        ran.append(f"{','.join(profile.pyperformance_benchmarks or ())} x{profile.rounds}")
+        return {"ft": []}
+
+    monkeypatch.setattr(pipeline, "run_pyperformance", pyperformance)
     monkeypatch.setattr(pipeline, "installed_variants", lambda *args, **kwargs: [host_installed("ft")])
 
     def scaling(installed: object, profile: Profile, out: Path) -> None:
@@ -231,4 +237,5 @@ def test_the_ownership_profile_runs_scaling_and_ownership_only(tmp_path: Path,
     monkeypatch.setattr(pipeline, "run_scaling", scaling)
     monkeypatch.setattr(pipeline, "run_ownership", ownership)
     pipeline.run_benchmarks([VARIANTS["ft"]], get_release(), get_profile("ownership"), tmp_path, "t", native_arch())
-    assert ran == ["scaling x20", "ownership"] and read_json(tmp_path / "run.json")["ownership_failures"] == []
+    assert ran == ["concurrent_imap x10", "scaling x20", "ownership"]
+    assert read_json(tmp_path / "run.json")["ownership_failures"] == []

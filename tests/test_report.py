@@ -17,6 +17,7 @@ from ownbench.bench.callgrind import count_events, count_instructions, workloads
 from ownbench.bench.pyperformance_runner import merge_rounds
 from ownbench.bench.scaling import speedup_ratios, speedups
 from ownbench.build import Installed
+from ownbench.headline import single_thread_rows
 from ownbench.pipeline import record_run
 from ownbench.ratios import Ratio, median_ratio
 from ownbench.report import all_benchmarks_table, write_report
@@ -294,6 +295,15 @@ def test_a_run_without_warm_runs_has_no_warm_section(results_dir: Path) -> None:
     report = write_report(results_dir).read_text()
     assert "## Thread scaling" in report and "### Warm runs" not in report
     assert "warm_speedup" not in json.loads((results_dir / "summary.json").read_text())["scaling"]
+
+
+def test_the_headline_names_what_a_profiles_pyperformance_benchmarks_measure() -> None:
+    ci = {"owner_vs_ft": {"ratio": 0.9, "ci_low": 0.85, "ci_high": 0.95}}
+    quick = single_thread_rows({"profile": "quick", "pyperformance_geomean_ci": ci})
+    ownership = single_thread_rows({"profile": "ownership", "pyperformance_geomean_ci": ci})
+    assert quick[0][0] == "Single thread: pyperformance geomean time, owner / ft"
+    assert ownership[0][0] == "Thread pools: pyperformance concurrent_imap geomean time, owner / ft"
+    assert ownership[0][1] == quick[0][1] == "0.900 [0.850, 0.950]"
 
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pyperformance"

@@ -66,19 +66,22 @@ def test_rounds_override_the_profile() -> None:
         get_profile("quick", -1)
 
 
-def test_the_ownership_profile_runs_only_scaling_and_the_ownership_benchmarks() -> None:
+def test_the_ownership_profile_runs_issue_10s_benchmarks_only() -> None:
     profile = get_profile("ownership")
-    assert profile.parts == ("scaling", "ownership") and profile.ownership.rounds >= 10
+    assert profile.parts == ("pyperformance", "scaling", "ownership") and profile.ownership.rounds >= 10
+    assert profile.pyperformance_benchmarks == ("concurrent_imap",) and profile.rounds >= 10
     assert profile.scaling_repeats >= 10 and profile.scaling_threads[0] == 1
-    with pytest.raises(ToolkitError, match="pyperformance rounds, which profile 'ownership' does not run"):
-        get_profile("ownership", 4)
+    assert get_profile("ownership", 4).rounds == 4
+    with pytest.raises(ToolkitError, match="pyperformance rounds, which profile 'callgrind' does not run"):
+        get_profile("callgrind", 4)
 
 
 def test_quick_benchmarks_are_names_pyperformance_knows() -> None:
     """pyperformance only warns about an unknown -b name and runs nothing: every name must be in its manifest."""
-    names = PROFILES["quick"].pyperformance_benchmarks
-    assert names is not None
-    assert {"asyncio_tcp", "asyncio_tcp_ssl", "coroutines", "xml_etree"} <= set(names)
+    quick, ownership = PROFILES["quick"].pyperformance_benchmarks, PROFILES["ownership"].pyperformance_benchmarks
+    assert quick is not None and ownership is not None
+    assert {"asyncio_tcp", "asyncio_tcp_ssl", "coroutines", "xml_etree"} <= set(quick)
+    names = (*quick, *ownership)
     listing = subprocess.run([sys.executable, "-m", "pyperformance", "list", "-b", ",".join(names)],
                              capture_output=True, text=True, check=True)
     listed = [ln[2:].strip() for ln in listing.stdout.splitlines() if ln.startswith("- ")]

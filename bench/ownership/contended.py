@@ -6,6 +6,8 @@ Cases (each with --threads threads, started together at a barrier; wall time of 
   shared_dict_update  every thread stores into one dict (its own keys)
   read_mostly         every thread reads one dict and one list; thread 0 also writes 1 % of the time
   threadpool_map      concurrent.futures.ThreadPoolExecutor.map over small tasks
+  threadpool_imap     multiprocessing.pool.ThreadPool.imap over small tasks in chunks of IMAP_CHUNK, the pool
+                      started and closed within the time: the thread-pool half of pyperformance's concurrent_imap
   pipeline_writes     a producer puts fresh lists on a queue.SimpleQueue (at most WINDOW in flight); the consumer
                       alone then appends to each of them
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import multiprocessing.pool
 import os
 import queue
 import statistics
@@ -117,6 +120,22 @@ def threadpool_map(threads: int, ops: int) -> float:
     return seconds
 
 
+IMAP_CHUNK = 10
+"""Tasks per chunk of threadpool_imap, as in pyperformance's concurrent_imap."""
+
+
+def threadpool_imap(threads: int, ops: int) -> float:
+    def task(x: int) -> int:
+        return x
+
+    start = time.perf_counter()
+    with multiprocessing.pool.ThreadPool(threads) as pool:
+        total = sum(pool.imap(task, range(ops), IMAP_CHUNK))
+    seconds = time.perf_counter() - start
+    assert total == ops * (ops - 1) // 2
+    return seconds
+
+
 WINDOW = 64
 """Items pipeline_writes lets the producer run ahead of the consumer."""
 
@@ -152,6 +171,7 @@ CASES: dict[str, tuple[Callable[[int, int], float], int]] = {
     "shared_dict_update": (shared_dict_update, 200_000),
     "read_mostly": (read_mostly, 200_000),
     "threadpool_map": (threadpool_map, 20_000),
+    "threadpool_imap": (threadpool_imap, 10_000),
     "pipeline_writes": (pipeline_writes, 20_000),
 }
 """Case name -> (function, operations per thread at --scale 1)."""
