@@ -93,8 +93,17 @@ def contended_rows(summary: dict[str, Any]) -> list[list[str]]:
         words = "medians of the rounds' medians; no interval: too few rounds"
     worst_ci = contended.get("case_vs_ft", {}).get("owner", {}).get(worst)
     bounds = f" [{worst_ci['ci_low']:.2f}, {worst_ci['ci_high']:.2f}]" if worst_ci else ""
-    return [["Contended workloads: time, owner / ft (geomean of the cases)", cell,
+    rows = [["Contended workloads: time, owner / ft (geomean of the cases)", cell,
              f"{words}; worst case {worst} at {ratios[worst]:.2f}{bounds}"]]
+    paired = contended.get("paired_geomean_vs_ft", {}).get("owner")
+    if paired:
+        by_case = {c: Ratio.from_json(r) for c, r in contended.get("paired_case_vs_ft", {}).get("owner", {}).items()}
+        worst = max(by_case, key=lambda c: by_case[c].value)
+        cell, words = _ratio_cell(paired)
+        rows.append(["Contended workloads, paired by round: time, owner / ft (geomean of the cases)", cell,
+                     f"{words} (median of each round's ratio; 95 % bootstrap interval over the rounds); worst case "
+                     f"{worst} at {by_case[worst].cell()}"])
+    return rows
 
 
 def policy_rows(summary: dict[str, Any]) -> list[list[str]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from .bench.ownership import (
     contended_round_medians,
+    contended_round_ratios,
     load_ownership,
     local_rates,
     pooled_latency,
@@ -16,7 +17,7 @@ from .bench.ownership import (
 )
 from .markdown import ordered, table
 from .plots import lines
-from .ratios import Ratio, bootstrap_geomean, median_ratio
+from .ratios import Ratio, bootstrap_geomean, bootstrap_geomean_of_medians, median_ratio
 from .variants import ownership_labels
 
 Runs = dict[str, list[dict[str, Any]]]
@@ -118,6 +119,9 @@ def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
              for v in owners}
     ratios = {v: {c: r for c, pair in pairs[v].items() if (r := contended_ratio([pair])) is not None}
               for v in owners}
+    by_round = {v: {c: found for c, found in contended_round_ratios(runs["ft"], runs[v]).items()
+                    if len(found) >= MIN_ROUNDS} for v in owners}
+    paired = {v: {c: bootstrap_geomean_of_medians([found]) for c, found in by_round[v].items()} for v in owners}
 
     def ratio_cell(v: str, c: str) -> str:
         if c in ratios[v]:
@@ -125,7 +129,8 @@ def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
         return f"{medians[v][c] / medians['ft'][c]:.2f}" if c in medians[v] and c in medians["ft"] else "-"
 
     rows = [[c, *(f"{medians[v][c] * 1e3:.1f}" if c in medians[v] else "-" for v in order),
-             *(ratio_cell(v, c) for v in owners)] for c in cases]
+             *(ratio_cell(v, c) for v in owners), *(paired[v][c].cell() if c in paired[v] else "-" for v in owners)]
+            for c in cases]
     first = runs[order[0]][0]
     text = "\n".join([
         "### Contended workloads", "",
@@ -135,12 +140,20 @@ def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
         f"median over rounds of each round's median ({first['repeats']} repeats per round, "
         f"{min(len(v) for by_case in rounds.values() for v in by_case.values())} rounds or more)" +
         ("; the `/ ft` columns are time ratios, < 1 is faster, with a 95 % bootstrap interval over the rounds "
-         f"(each round is one process; none with fewer than {MIN_ROUNDS} rounds)." if owners else "."),
+         f"(each round is one process; none with fewer than {MIN_ROUNDS} rounds). The `paired` columns take each "
+         "round's ratio first (the variants of a round run one after the other) and give the median of those "
+         "ratios: the machine has slow spells of tens of seconds in which every variant's contended times are "
+         "slower, so the unpaired ratio moves with how many rounds of each variant a spell hit, and the paired one "
+         "much less." if owners else "."),
         "",
-        table(["case", *order, *(f"{v} / ft" for v in owners)], rows)])
+        table(["case", *order, *(f"{v} / ft" for v in owners), *(f"{v} / ft, paired" for v in owners)], rows)])
     geomeans = {v: g for v in owners if (g := contended_ratio(list(pairs[v].values()))) is not None}
+    paired_geomeans = {v: bootstrap_geomean_of_medians(list(by_round[v].values())) for v in owners if by_round[v]}
     return text, {**{v: medians[v] for v in order}, "geomean_vs_ft": {v: r.to_json() for v, r in geomeans.items()},
-                  "case_vs_ft": {v: {c: r.to_json() for c, r in by_case.items()} for v, by_case in ratios.items()}}
+                  "case_vs_ft": {v: {c: r.to_json() for c, r in by_case.items()} for v, by_case in ratios.items()},
+                  "paired_geomean_vs_ft": {v: r.to_json() for v, r in paired_geomeans.items()},
+                  "paired_case_vs_ft": {v: {c: r.to_json() for c, r in by_case.items()}
+                                        for v, by_case in paired.items()}}
 
 
 def counters_table(data: dict[str, Runs], order: list[str]) -> tuple[str, dict[str, Any]] | None:

@@ -68,6 +68,16 @@ def bootstrap_geomean(pairs: list[tuple[list[float], list[float]]], center: Call
     return percentile_interval(value, draws)
 
 
+def bootstrap_geomean_of_medians(samples: list[list[float]], resamples: int = RESAMPLES, seed: int = 0) -> Ratio:
+    """Geometric mean over the lists of each one's median (each a list of ratios), with a percentile bootstrap
+    interval that draws every list with replacement (seeded, so reports repeat)."""
+    value = statistics.geometric_mean(statistics.median(s) for s in samples)
+    rng = random.Random(seed)
+    draws = [math.exp(statistics.fmean(math.log(statistics.median(rng.choices(s, k=len(s)))) for s in samples))
+             for _ in range(resamples)]
+    return percentile_interval(value, draws)
+
+
 def percentile_interval(value: float, draws: list[float]) -> Ratio:
     """`value` with the central CONFIDENCE interval of its bootstrap `draws`."""
     ordered = sorted(draws)

@@ -18,6 +18,7 @@ from ownbench.bench.callgrind import count_instructions, workloads
 from ownbench.bench.ownership import SCRIPT_DIR, raw_file, run_ownership
 from ownbench.bench.profiles import PROFILES, OwnershipSizes, Profile, get_profile
 from ownbench.build import Installed
+from ownbench.headline import contended_rows
 from ownbench.ownership_report import contended_table
 from ownbench.pipeline import record_run
 from ownbench.report import write_report
@@ -88,7 +89,26 @@ def test_contended_cases_run_and_check_their_results() -> None:
 
 def contended_rounds(*round_seconds: list[float]) -> list[dict[str, Any]]:
     """Stored contended runs of one case ("c"), one per round, with these repeats."""
-    return [{"threads": 2, "repeats": len(seconds), "cases": {"c": {"seconds": seconds}}} for seconds in round_seconds]
+    return [{"round": i, "threads": 2, "repeats": len(seconds), "cases": {"c": {"seconds": seconds}}}
+            for i, seconds in enumerate(round_seconds)]
+
+
+def test_paired_ratios_cancel_slow_spells_that_hit_both_variants_of_a_round() -> None:
+    # A slow spell of the machine triples rounds 1 and 2 for both variants, and round 3 for owner only.
+    ft = contended_rounds([1.0], [3.0], [3.0], [1.0], [1.0])
+    owner = contended_rounds([1.1], [3.3], [3.3], [3.3], [1.1])
+    text, summary = contended_table({"ft": ft, "owner": owner}, ["ft", "owner"])
+    assert summary["case_vs_ft"]["owner"]["c"]["ratio"] == pytest.approx(3.3)  # medians of each: 3.3 / 1.0
+    paired = summary["paired_case_vs_ft"]["owner"]["c"]
+    assert paired["ratio"] == pytest.approx(1.1) and paired["ci_low"] == pytest.approx(1.1)
+    assert summary["paired_geomean_vs_ft"]["owner"]["ratio"] == pytest.approx(1.1)
+    assert "| owner / ft, paired |" in text and "| 1.100 [1.100, " in text
+    rows = contended_rows({"ownership": {"contended": summary}})
+    assert rows[1][0].startswith("Contended workloads, paired by round") and rows[1][1].startswith("1.100 [")
+    assert rows[1][2].endswith("worst case c at " + rows[1][1])
+    # Rounds are matched by number, not by order.
+    _, shuffled = contended_table({"ft": ft, "owner": owner[::-1]}, ["ft", "owner"])
+    assert shuffled["paired_case_vs_ft"] == summary["paired_case_vs_ft"]
 
 
 def test_contended_intervals_are_over_rounds_not_repeats() -> None:

@@ -139,6 +139,20 @@ def stats_by_case(runs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return totals
 
 
+def contended_round_ratios(base: list[dict[str, Any]], other: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Case -> per round that both ran, other's median seconds / base's. The variants of a round run one after the
+    other, and the machine's slow spells last longer than that: the contended times of ft and owner were slow or
+    fast together in 3-variant sequences of about 20 s (2026-12-05, s21 note), so a round's ratio cancels them."""
+    base_rounds = {r["round"]: r["cases"] for r in base}
+    ratios: dict[str, list[float]] = {}
+    for r in sorted(other, key=lambda run: run["round"]):
+        for case, entry in r["cases"].items():
+            if case in base_rounds.get(r["round"], {}):
+                ratios.setdefault(case, []).append(
+                    statistics.median(entry["seconds"]) / statistics.median(base_rounds[r["round"]][case]["seconds"]))
+    return ratios
+
+
 def contended_round_medians(runs: list[dict[str, Any]]) -> dict[str, list[float]]:
     """Case -> the median seconds of each round's repeats. A round is one process, and the unit of the report's
     intervals: the repeats of one process share its threads' placement, and their times go together (bimodal by
