@@ -132,10 +132,8 @@ def scaling_rows(summary: dict[str, Any]) -> list[list[str]]:
     cells = ", ".join(f"{v} {s:.2f}" for v, s in geo.items())
     vs_ft = {n: Ratio.from_json(r) for n, r in scaling.get("speedup_vs_ft", {}).get("owner", {}).items()}
     if vs_ft:
-        worst = min(vs_ft, key=lambda n: vs_ft[n].value)
-        below = sorted(n for n, r in vs_ft.items() if r.high < 1.0)
-        words = (f"owner's lowest speedup over ft's: {worst} {vs_ft[worst].cell()}; measurably below ft's: "
-                 f"{', '.join(below) if below else 'none'} (95 % intervals over the repeats)")
+        lowest, below = lowest_and_below(vs_ft)
+        words = f"owner's lowest speedup over ft's: {lowest}; {below}"
     else:
         words = ("no interval (too few repeats per case): differences of a few percent between variants are "
                  "within this benchmark's run-to-run spread")
@@ -143,13 +141,19 @@ def scaling_rows(summary: dict[str, Any]) -> list[list[str]]:
              f"ideal is {scaling['threads']}; {words}"]]
     warm = {n: Ratio.from_json(r) for n, r in scaling.get("warm_speedup_vs_ft", {}).get("owner", {}).items()}
     if warm:
-        worst = min(warm, key=lambda n: warm[n].value)
-        below = sorted(n for n, r in warm.items() if r.high < 1.0)
+        lowest, below = lowest_and_below(warm)
         rows.append(["Scaling, warm runs (every case after its first run in a process): owner's speedup / ft's",
-                     f"lowest {worst} {warm[worst].cell()}",
-                     f"measurably below ft's: {', '.join(below) if below else 'none'} (95 % intervals over the "
-                     "repeats)"])
+                     f"lowest {lowest}", below])
     return rows
+
+
+def lowest_and_below(vs_ft: dict[str, Ratio]) -> tuple[str, str]:
+    """The case with the lowest speedup ratio and its interval, and the words naming the cases measurably below
+    ft's."""
+    lowest = min(vs_ft, key=lambda n: vs_ft[n].value)
+    below = sorted(n for n, r in vs_ft.items() if r.high < 1.0)
+    return (f"{lowest} {vs_ft[lowest].cell()}",
+            f"measurably below ft's: {', '.join(below) if below else 'none'} (95 % intervals over the repeats)")
 
 
 def memory_rows(summary: dict[str, Any]) -> list[list[str]]:

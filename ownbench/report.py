@@ -120,6 +120,14 @@ def regrtest_run_name(record: dict[str, Any]) -> str:
     return record["variant"] + (" (TSan)" if record.get("tsan") else "")
 
 
+def speedups_over_ft(timings: dict[str, dict[str, dict[str, list[float]]]],
+                     top: str) -> dict[str, dict[str, Ratio]]:
+    """Per variant compared with ft (variant -> its ftscalingbench timings): each case's speedup at `top` threads
+    over ft's, with its interval; variants with no case of enough repeats are left out."""
+    found = {v: speedup_ratios(timings["ft"], timings[v], top) for v in against_ft(list(timings))}
+    return {v: ratios for v, ratios in found.items() if ratios}
+
+
 class ReportWriter:
     """Collects sections of report.md and the headline figures of summary.json."""
 
@@ -290,9 +298,7 @@ class ReportWriter:
                                  title=f"ftscalingbench throughput at {top} threads (higher is better)",
                                  ylabel="runs of the work per second (log)", reference=None,
                                  out=self.out_dir / "scaling-rates.png", log=True)
-        vs_ft = {v: speedup_ratios(data["ft"]["timings_ms"], data[v]["timings_ms"], top)
-                 for v in against_ft(order)}
-        vs_ft = {v: found for v, found in vs_ft.items() if found}
+        vs_ft = speedups_over_ft({v: data[v]["timings_ms"] for v in order}, top)
         relative = []
         if vs_ft:
             columns = list(vs_ft)
@@ -329,9 +335,7 @@ class ReportWriter:
         warm = {v: data[v]["warm"] for v in order}
         speed = {v: warm[v]["speedup"] for v in order}
         warm_names = [n for n in names if all(n in speed[v] for v in order)]
-        vs_ft = {v: speedup_ratios(warm["ft"]["timings_ms"], warm[v]["timings_ms"], top)
-                 for v in against_ft(order)}
-        vs_ft = {v: found for v, found in vs_ft.items() if found}
+        vs_ft = speedups_over_ft({v: warm[v]["timings_ms"] for v in order}, top)
         rows = [[n, *(f"{speed[v][n][top]:.2f}" for v in order),
                  *(vs_ft[v][n].cell() if n in vs_ft[v] else "-" for v in vs_ft)] for n in warm_names]
         moved = {v: warm[v]["moves"] for v in order if warm[v]["moves"]}

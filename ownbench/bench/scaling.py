@@ -43,14 +43,19 @@ def parse_timings(output: str) -> dict[str, float]:
     return found
 
 
+def run_script(command: list[str], env: EnvChanges) -> str:
+    """The standard output of `command`, run with `env`'s changes to the environment; an error names the command."""
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=environment(env))
+    if result.returncode != 0:
+        raise ToolkitError(f"{' '.join(command)} failed:\n{result.stderr}")
+    return result.stdout
+
+
 def time_threads(python: Path, script: Path, threads: int, scale: int, env: EnvChanges) -> dict[str, float]:
     """Milliseconds for `threads` threads each running every benchmark's work once, with `env`'s changes to the
     environment."""
     command = [str(python), str(script), "--parallel-only", "--threads", str(threads), "--scale", str(scale)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, env=environment(env))
-    if result.returncode != 0:
-        raise ToolkitError(f"{' '.join(command)} failed:\n{result.stderr}")
-    return parse_timings(result.stdout)
+    return parse_timings(run_script(command, env))
 
 
 def time_warm_runs(python: Path, script: Path, threads: int, scale: int, runs: int,
@@ -59,13 +64,11 @@ def time_warm_runs(python: Path, script: Path, threads: int, scale: int, runs: i
     and the ownership counters moved by the first run and by the others (bench/scaling/warm_runs.py)."""
     command = [str(python), str(WARM_SCRIPT), "--script", str(script), "--threads", str(threads),
                "--scale", str(scale), "--runs", str(runs)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, env=environment(env))
-    if result.returncode != 0:
-        raise ToolkitError(f"{' '.join(command)} failed:\n{result.stderr}")
+    output = run_script(command, env)
     try:
-        return dict(json.loads(result.stdout)["cases"])
+        return dict(json.loads(output)["cases"])
     except (ValueError, KeyError) as error:
-        raise ToolkitError(f"{' '.join(command)} printed no cases ({error}):\n{result.stdout}") from None
+        raise ToolkitError(f"{' '.join(command)} printed no cases ({error}):\n{output}") from None
 
 
 def moves(stats: dict[str, int]) -> int:
