@@ -3,13 +3,15 @@
 A thread that takes an object from another thread may demote it (see the
 top of Python/ownership.c): nobody owns it from then on, its critical
 sections lock ob_mutex as in ft, and sys._get_object_owner() returns None
-for it.  "share" demotes at the first take, "adaptive" when the same thread
-takes the object again soon, "transfer" never.  test_policies runs these
-tests under each policy.
+for it.  "share" demotes at the first take, "adaptive" when the object is
+taken again soon: by the same thread, or from a thread that had taken it
+soon before (patch 0029).  "transfer" never demotes.  test_policies runs
+these tests under each policy.
 """
 
 import _thread
 import contextlib
+import functools
 import sys
 import threading
 import unittest
@@ -149,6 +151,26 @@ class DemotionTests(util.OwnershipTest):
             leave.set()
             util.join_threads(thread)
         self.assertEqual(lst, [0, 1])
+
+    @threading_helper.reap_threads
+    def test_taken_from_a_thread_that_had_just_taken_it(self):
+        if util.POLICY == "share":
+            self.skipTest("share demotes at the first take")
+        lst = [0]
+        # The writer takes the list from this thread, which waits for it,
+        # then blocks: this thread takes it back, a second move in a row.
+        with blocked_writer(functools.partial(list.append, lst, 1)):
+            before = util.stats()
+            lst.append(2)
+            counts = util.delta(before)
+        self.assertEqual(util.transfers(counts), 1, counts)
+        if util.POLICY == "transfer":
+            self.assertEqual(counts["demotions"], 0, counts)
+            self.assertOwner(lst, threading.get_ident())
+        else:
+            self.assertEqual(counts["demotions"], 1, counts)
+            self.assertOwner(lst, None)
+        self.assertEqual(lst, [0, 1, 2])
 
     @threading_helper.reap_threads
     def test_running_threads_appending_to_one_list(self):

@@ -115,7 +115,7 @@ class HandoffAtDetachTests(util.OwnershipTest):
         # leave the main thread waiting for an owner that blocks.  (Not
         # time.sleep(): its audit event runs regrtest's hook, Python code
         # whose eval breaker check would hand the object over first.)
-        for attempt in range(3):
+        for _ in range(3):
             counts = self.request_then_detach()
             if counts["requests"]:
                 break

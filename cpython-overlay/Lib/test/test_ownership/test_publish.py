@@ -4,7 +4,10 @@ at the put (patch 0023): the thread that gets it reads them without asking
 the putter.  Under "share" and "adaptive" the put also gives them up to
 ft's locking (patch 0024): the thread that gets them writes them without
 taking them.  ThreadPoolExecutor passes its work items so: a work item,
-its future, the future's condition."""
+its future, the future's condition.  Under "share" and "adaptive" a new
+queue.SimpleQueue starts demoted (patch 0027): no thread takes it from
+another to put or get.  Starting a thread publishes its Thread object as a
+put publishes an item (patch 0028): the new thread runs it."""
 
 import operator
 import sys
@@ -152,6 +155,73 @@ class PublishTests(util.OwnershipTest):
         self.assertEqual(counts["published"], 1, counts)
         self.assertEqual(list(queue.get().child), [0, 1, 2])
 
+    @threading_helper.reap_threads
+    def test_new_queue_starts_demoted(self):
+        if util.POLICY == "transfer":
+            self.skipTest("transfer demotes nothing")
+        before = util.stats()
+        queue = SimpleQueue()
+        counts = util.delta(before)
+        self.assertEqual(counts["demotions"], 1, counts)
+        self.assertOwner(queue, None)
+        queue.put(chain())      # published: the queue counts as shared
+        done = SimpleQueue()
+        got = {}
+
+        def consumer(queue=queue, SimpleQueue=SimpleQueue,
+                     ownership_stats=sys._ownership_stats):
+            warm = SimpleQueue()    # this thread's first get is not timed
+            warm.put(None)
+            warm.get()
+            before = ownership_stats()
+            item = queue.get()
+            got["counts"] = util.delta(before, ownership_stats())
+            got["item"] = item
+            done.put(None)
+
+        thread = util.start_thread(consumer)
+        try:
+            done.get(timeout=util.TIMEOUT)
+        finally:
+            util.join_threads(thread)
+        gets = got["counts"]
+        self.assertEqual(gets["requests"], 0, gets)
+        self.assertEqual(util.transfers(gets), 0, gets)
+        self.assertOwner(queue, None)
+        self.assertEqual(got["item"].child.child.value, (1,))
+
+    @threading_helper.reap_threads
+    def test_starting_a_thread_publishes_it(self):
+        class Worker(threading.Thread):
+            """A subclass, as multiprocessing's ThreadPool starts."""
+
+        lst = []
+        got = {}
+
+        def write(lst, ownership_stats=sys._ownership_stats):
+            before = ownership_stats()
+            lst.append(1)
+            got["counts"] = util.delta(before, ownership_stats())
+
+        # The Thread, its args tuple, and the list in it.
+        thread = Worker(target=write, args=(lst,))
+        before = util.stats()
+        thread.start()
+        counts = util.delta(before)
+        util.join_threads(thread)
+        self.assertCounted(counts, "published", 3)
+        self.assertEqual(lst, [1])
+        writes = got["counts"]
+        if util.POLICY == "transfer":
+            self.assertEqual(counts["demotions"], 0, counts)
+        else:
+            self.assertCounted(counts, "demotions", 3)
+            self.assertOwner(thread, None)
+            self.assertOwner(lst, None)
+            self.assertEqual(util.transfers(writes), 0, writes)
+            self.assertEqual(writes["requests"], 0, writes)
+
+    @util.transfer_policy
     def test_put_on_a_queue_of_one_thread_shares_nothing(self):
         queue = SimpleQueue()
         queue.put(chain())      # a queue this thread made and alone uses
