@@ -6,7 +6,8 @@ ft's locking (patch 0024): the thread that gets them writes them without
 taking them.  ThreadPoolExecutor passes its work items so: a work item,
 its future, the future's condition.  Under "share" and "adaptive" a new
 queue.SimpleQueue starts demoted (patch 0027): no thread takes it from
-another to put or get.  Starting a thread publishes its Thread object as a
+another to put or get.  A put only shares a tuple, which nobody writes
+(patch 0031).  Starting a thread publishes its Thread object as a
 put publishes an item (patch 0028): the new thread runs it."""
 
 import operator
@@ -114,15 +115,19 @@ class PublishTests(util.OwnershipTest):
     def test_put_gives_the_item_up_to_ft_locking(self):
         if util.POLICY == "transfer":
             self.skipTest("transfer only shares at a put")
-        # Writes item.child.child.value: a section on the leaf.
+        # Writes a new attribute of item.child.child: a section on the
+        # leaf.  (Replacing `value` would drop the leaf's reference to a
+        # tuple that the put only shared: biased reference counting gives
+        # that decref to the tuple's detached owner, a take that is not a
+        # write.)
         item, counts, writes = self.put_to_consumer(
             operator.attrgetter("child.child"),
-            operator.methodcaller("__setattr__", "value", (2,)))
+            operator.methodcaller("__setattr__", "written", (2,)))
         self.assertCounted(counts, "published", 3)
         self.assertCounted(counts, "demotions", 3)
         for obj in (item, item.child, item.child.child):
             self.assertOwner(obj, None)
-        self.assertEqual(item.child.child.value, (2,))
+        self.assertEqual(item.child.child.written, (2,))
         self.assertEqual(writes["requests"], 0, writes)
         self.assertEqual(writes["share_requests"], 0, writes)
         self.assertEqual(util.transfers(writes), 0, writes)
@@ -154,6 +159,29 @@ class PublishTests(util.OwnershipTest):
         # The item alone: not its generator, nor its class.
         self.assertEqual(counts["published"], 1, counts)
         self.assertEqual(list(queue.get().child), [0, 1, 2])
+
+    @threading_helper.reap_threads
+    def test_put_only_shares_a_tuple(self):
+        # Nobody writes a tuple once it is made: it needs no ft locking,
+        # and its putter keeps counting its references without atomics.
+        queue = SimpleQueue()
+        thread = util.start_thread(queue.put, None)   # takes the queue
+        util.join_threads(thread)
+        self.assertIsNone(queue.get())
+        node = Node()
+        item = tuple([node])    # made here, not a constant
+        before = util.stats()
+        queue.put(item)
+        counts = util.delta(before)
+        self.assertCounted(counts, "published", 2)
+        self.assertOwner(item, threading.get_ident())
+        if util.POLICY == "transfer":
+            self.assertEqual(counts["demotions"], 0, counts)
+            self.assertOwner(node, threading.get_ident())
+        else:
+            self.assertEqual(counts["demotions"], 1, counts)
+            self.assertOwner(node, None)
+        self.assertIs(queue.get(), item)
 
     @threading_helper.reap_threads
     def test_new_queue_starts_demoted(self):
