@@ -164,12 +164,7 @@ class DemotionTests(util.OwnershipTest):
             lst.append(2)
             counts = util.delta(before)
         self.assertEqual(util.transfers(counts), 1, counts)
-        if util.POLICY == "transfer":
-            self.assertEqual(counts["demotions"], 0, counts)
-            self.assertOwner(lst, threading.get_ident())
-        else:
-            self.assertEqual(counts["demotions"], 1, counts)
-            self.assertOwner(lst, None)
+        self.assertDemotedUnlessTransfer(counts, lst)
         self.assertEqual(lst, [0, 1, 2])
 
     @threading_helper.reap_threads

@@ -6,7 +6,6 @@ child only the forking thread itself can have requests left, from threads
 that no longer exist.
 """
 
-import functools
 import os
 import threading
 import traceback
@@ -81,14 +80,7 @@ class ForkTests(util.OwnershipTest):
         thread = util.start_thread(taker)
         try:
             self.assertTrue(util.sleep_until(ready.is_set))
-            # This thread must stay attached to be asked, running only code
-            # that cannot wait for the taker (see the util module docstring).
-            util.prepare_thread()
-            wait_done = functools.partial(util.spin_until, done.is_set)
-            before = util.stats()
-            go.set()
-            self.assertTrue(wait_done())
-            counts = util.delta(before)
+            counts = util.signal_and_spin(go, done)
         finally:
             go.set()
             util.join_threads(thread)

@@ -1,6 +1,5 @@
 """Handing an object over at its running owner's eval-breaker check."""
 
-import functools
 import threading
 import unittest
 
@@ -82,14 +81,7 @@ class HandoffAtEvalBreakerTests(util.OwnershipTest):
             lst = box[0]
             lst.append(1)
             self.assertOwner(lst, threading.get_ident())
-            # The main thread must stay attached to be asked, running only
-            # code that cannot wait for the owner.
-            util.prepare_thread()
-            wait_done = functools.partial(util.spin_until, done.is_set)
-            before = util.stats()
-            go_back.set()
-            self.assertTrue(wait_done())
-            counts = util.delta(before)
+            counts = util.signal_and_spin(go_back, done)
         finally:
             go_back.set()
             util.join_threads(thread)

@@ -43,6 +43,16 @@ class Reader:
 
 class OwnerReadTests(util.OwnershipTest):
 
+    def assertStayedWithWriter(self, reader, before, *containers):
+        """Assert that the stopped *reader* read, and that *containers*
+        stayed with this thread, their writer, which read them as owner
+        while the reader had them shared (counted since *before*)."""
+        counts = util.delta(before)
+        self.assertGreater(reader.reads[0], 0)
+        for container in containers:
+            self.assertOwner(container, threading.get_ident())
+        self.assertCounted(counts, "shared")
+
     @threading_helper.reap_threads
     def test_owner_reads_exact_values_beside_readers_and_key_growth(self):
         mine = Shape()
@@ -57,7 +67,6 @@ class OwnerReadTests(util.OwnershipTest):
             for i in range(200):
                 setattr(Shape(), f"attr{i}", i)
 
-        me = threading.get_ident()
         before = util.stats()
         reader = Reader(
             lambda: isinstance(lst[0], int) and isinstance(dct["a"], int))
@@ -75,19 +84,12 @@ class OwnerReadTests(util.OwnershipTest):
         finally:
             reader.stop.set()
             util.join_threads(*threads)
-        counts = util.delta(before)
-        self.assertGreater(reader.reads[0], 0)
-        # The containers stayed with their writer, which read them as owner,
-        # while the reader had them shared.
-        self.assertOwner(lst, me)
-        self.assertOwner(dct, me)
-        self.assertCounted(counts, "shared")
+        self.assertStayedWithWriter(reader, before, lst, dct)
 
     @threading_helper.reap_threads
     def test_owner_reads_int_and_float_keys_and_list_items_beside_a_reader(self):
         dct = {i: i for i in range(100)}    # keys of any type (not all str)
         lst = list(range(10))
-        me = threading.get_ident()
         before = util.stats()
         reader = Reader(
             lambda: isinstance(lst[3], int) and isinstance(dct[42], int))
@@ -104,11 +106,7 @@ class OwnerReadTests(util.OwnershipTest):
         finally:
             reader.stop.set()
             util.join_threads(reader.thread)
-        counts = util.delta(before)
-        self.assertGreater(reader.reads[0], 0)
-        self.assertOwner(lst, me)
-        self.assertOwner(dct, me)
-        self.assertCounted(counts, "shared")
+        self.assertStayedWithWriter(reader, before, lst, dct)
 
     @threading_helper.reap_threads
     def test_owner_lookup_that_runs_eq_stays_exact_when_the_dict_is_taken(self):

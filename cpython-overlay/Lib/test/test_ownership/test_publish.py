@@ -31,59 +31,29 @@ def chain():
     return Node(Node(Node()))
 
 
+def counted_put(queue, item):
+    """Put *item* on *queue*; return how much the counters grew."""
+    before = util.stats()
+    queue.put(item)
+    return util.delta(before)
+
+
 class PublishTests(util.OwnershipTest):
 
-    @threading_helper.reap_threads
-    def test_put_on_a_queue_of_other_threads_shares_the_item(self):
+    def queue_another_thread_used(self):
+        """Return an empty SimpleQueue that another thread has taken to
+        put on it: a put on it publishes the item."""
         queue = SimpleQueue()
-        done = SimpleQueue()
-        got = {}
-        # A C function: no specialization of LOAD_ATTR in the consumer,
-        # which would take a section on what it reads.
-        read_leaf = operator.attrgetter("child.child.value")
-
-        def consumer(queue=queue, read_leaf=read_leaf,
-                     ownership_stats=sys._ownership_stats):
-            # Only C functions bound here, in locals, run in the window
-            # below: a global or closure read, or a Python function that
-            # specializes, could share or take module dicts and cells.
-            read_leaf(chain())
-            # Its get() takes the queue from the main thread: a queue that
-            # other threads use.  It blocks until the put.
-            item = queue.get()
-            before = ownership_stats()
-            value = read_leaf(item)
-            after = ownership_stats()
-            got["value"] = value
-            got["counts"] = util.delta(before, after)
-            done.put(None)
-
-        me = threading.get_ident()
-        thread = util.start_thread(consumer)
-        try:
-            self.assertTrue(util.sleep_until(
-                lambda: sys._get_object_owner(queue) != me))
-            item = chain()
-            before = util.stats()
-            queue.put(item)
-            counts = util.delta(before)
-            done.get(timeout=util.TIMEOUT)
-        finally:
-            util.join_threads(thread)
-        # item, item.child and item.child.child
-        self.assertCounted(counts, "published", 3)
-        self.assertEqual(got["value"], (1,))
-        reads = got["counts"]
-        self.assertEqual(reads["shared"], 0, reads)
-        self.assertEqual(reads["share_requests"], 0, reads)
-        self.assertEqual(util.transfers(reads), 0, reads)
+        util.join_threads(util.start_thread(queue.put, None))
+        self.assertIsNone(queue.get())
+        return queue
 
     def put_to_consumer(self, reach, act):
         """Put chain() on a queue that a consumer thread has used, which
         then runs act(reach(item)); return the item, the counters the put
-        moved and those the consumer's act moved.  *reach* and *act* are C
-        functions: a Python one could share or take module dicts and cells
-        as it specializes."""
+        moved, those the consumer's act moved, and what act returned.
+        *reach* and *act* are C functions: a Python one could share or take
+        module dicts and cells as it specializes."""
         queue = SimpleQueue()
         done = SimpleQueue()
         got = {}
@@ -93,8 +63,11 @@ class PublishTests(util.OwnershipTest):
             act(reach(chain()))
             item = queue.get()      # takes the queue; blocks until the put
             before = ownership_stats()
-            act(reach(item))
-            got["counts"] = util.delta(before, ownership_stats())
+            result = act(reach(item))
+            after = ownership_stats()
+            # got is the main thread's: write it only after counting.
+            got["result"] = result
+            got["counts"] = util.delta(before, after)
             done.put(None)
 
         me = threading.get_ident()
@@ -103,13 +76,27 @@ class PublishTests(util.OwnershipTest):
             self.assertTrue(util.sleep_until(
                 lambda: sys._get_object_owner(queue) != me))
             item = chain()
-            before = util.stats()
-            queue.put(item)
-            counts = util.delta(before)
+            counts = counted_put(queue, item)
             done.get(timeout=util.TIMEOUT)
         finally:
             util.join_threads(thread)
-        return item, counts, got["counts"]
+        return item, counts, got["counts"], got["result"]
+
+    @threading_helper.reap_threads
+    def test_put_on_a_queue_of_other_threads_shares_the_item(self):
+        # The consumer's get() takes the queue from this thread: a queue
+        # that other threads use.  The consumer reads what the put shared.
+        item, counts, reads, value = self.put_to_consumer(
+            operator.attrgetter("child.child.value"), tuple)
+        # item, item.child and item.child.child
+        self.assertCounted(counts, "published", 3)
+        if util.POLICY == "transfer":
+            # It only shares; the other policies demote too (below).
+            self.assertEqual(counts["demotions"], 0, counts)
+        self.assertEqual(value, (1,))
+        self.assertEqual(reads["shared"], 0, reads)
+        self.assertEqual(reads["share_requests"], 0, reads)
+        self.assertEqual(util.transfers(reads), 0, reads)
 
     @threading_helper.reap_threads
     def test_put_gives_the_item_up_to_ft_locking(self):
@@ -120,7 +107,7 @@ class PublishTests(util.OwnershipTest):
         # tuple that the put only shared: biased reference counting gives
         # that decref to the tuple's detached owner, a take that is not a
         # write.)
-        item, counts, writes = self.put_to_consumer(
+        item, counts, writes, _ = self.put_to_consumer(
             operator.attrgetter("child.child"),
             operator.methodcaller("__setattr__", "written", (2,)))
         self.assertCounted(counts, "published", 3)
@@ -133,29 +120,13 @@ class PublishTests(util.OwnershipTest):
         self.assertEqual(util.transfers(writes), 0, writes)
 
     @threading_helper.reap_threads
-    def test_put_under_transfer_only_shares(self):
-        if util.POLICY != "transfer":
-            self.skipTest("share and adaptive demote at a put")
-        item, counts, reads = self.put_to_consumer(
-            operator.attrgetter("child.child.value"), len)
-        self.assertCounted(counts, "published", 3)
-        self.assertEqual(counts["demotions"], 0, counts)
-        self.assertEqual(reads["share_requests"], 0, reads)
-        self.assertEqual(util.transfers(reads), 0, reads)
-
-    @threading_helper.reap_threads
     def test_put_skips_what_other_threads_may_write(self):
         # A generator runs in whichever thread calls it, with no section:
         # its traversal could read a frame that another thread changes.
-        queue = SimpleQueue()
-        thread = util.start_thread(queue.put, None)   # takes the queue
-        util.join_threads(thread)
-        self.assertIsNone(queue.get())
+        queue = self.queue_another_thread_used()
         item = Node(child=(n for n in range(3)))
         item.value = None
-        before = util.stats()
-        queue.put(item)
-        counts = util.delta(before)
+        counts = counted_put(queue, item)
         # The item alone: not its generator, nor its class.
         self.assertEqual(counts["published"], 1, counts)
         self.assertEqual(list(queue.get().child), [0, 1, 2])
@@ -164,23 +135,13 @@ class PublishTests(util.OwnershipTest):
     def test_put_only_shares_a_tuple(self):
         # Nobody writes a tuple once it is made: it needs no ft locking,
         # and its putter keeps counting its references without atomics.
-        queue = SimpleQueue()
-        thread = util.start_thread(queue.put, None)   # takes the queue
-        util.join_threads(thread)
-        self.assertIsNone(queue.get())
+        queue = self.queue_another_thread_used()
         node = Node()
         item = tuple([node])    # made here, not a constant
-        before = util.stats()
-        queue.put(item)
-        counts = util.delta(before)
+        counts = counted_put(queue, item)
         self.assertCounted(counts, "published", 2)
         self.assertOwner(item, threading.get_ident())
-        if util.POLICY == "transfer":
-            self.assertEqual(counts["demotions"], 0, counts)
-            self.assertOwner(node, threading.get_ident())
-        else:
-            self.assertEqual(counts["demotions"], 1, counts)
-            self.assertOwner(node, None)
+        self.assertDemotedUnlessTransfer(counts, node)
         self.assertIs(queue.get(), item)
 
     @threading_helper.reap_threads

@@ -15,8 +15,8 @@ ATTEMPTS = 5
 class SpinThenParkTests(util.OwnershipTest):
 
     def run_owner(self, busy):
-        """Start a thread that makes a list, then runs busy(); return the
-        thread, the list and the flags (ready, stop)."""
+        """Start a thread that makes a list, then runs busy(stop); return
+        the thread, the list and the Flag stop."""
         made = {}
         ready = util.Flag()
         stop = util.Flag()
@@ -32,6 +32,23 @@ class SpinThenParkTests(util.OwnershipTest):
         self.assertTrue(util.sleep_until(ready.is_set))
         return thread, made["list"], stop
 
+    def append_to_running_owner(self, busy, in_call=None):
+        """Append to the list of a thread that runs busy(stop), once it
+        has raised Flag *in_call* if one is given; return how much the
+        counters grew during the append."""
+        thread, obj, stop = self.run_owner(busy)
+        try:
+            if in_call is not None:
+                self.assertTrue(util.spin_until(in_call.is_set))
+            before = util.stats()
+            obj.append(1)
+            counts = util.delta(before)
+        finally:
+            stop.set()
+            util.join_threads(thread)
+        self.assertEqual(obj, [0, 1])
+        return counts
+
     @threading_helper.reap_threads
     def test_running_owner_answers_a_polling_requester(self):
         # The owner checks its eval breaker all the time: the answer
@@ -43,15 +60,7 @@ class SpinThenParkTests(util.OwnershipTest):
 
         counts = None
         for _ in range(ATTEMPTS):
-            thread, obj, stop = self.run_owner(busy)
-            try:
-                before = util.stats()
-                obj.append(1)
-                counts = util.delta(before)
-            finally:
-                stop.set()
-                util.join_threads(thread)
-            self.assertEqual(obj, [0, 1])
+            counts = self.append_to_running_owner(busy)
             # On a loaded machine the owner may lose its CPU for longer
             # than we poll; then we slept, and try again.
             if counts["answered_spinning"]:
@@ -78,16 +87,7 @@ class SpinThenParkTests(util.OwnershipTest):
                     set_in_call()
                     total(numbers)
 
-            thread, obj, stop = self.run_owner(busy)
-            try:
-                self.assertTrue(util.spin_until(in_call.is_set))
-                before = util.stats()
-                obj.append(1)
-                counts = util.delta(before)
-            finally:
-                stop.set()
-                util.join_threads(thread)
-            self.assertEqual(obj, [0, 1])
+            counts = self.append_to_running_owner(busy, in_call)
             if counts["answered_parked"]:
                 break
         self.assertCounted(counts, "requests")

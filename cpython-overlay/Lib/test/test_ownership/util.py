@@ -135,6 +135,24 @@ def prepare_thread():
     spin_until_grows("requests", timeout=0)
 
 
+def signal_and_spin(go, done):
+    """Raise Flag *go*, then busy-wait until another thread raises Flag
+    *done*; return how much the counters grew meanwhile.
+
+    The caller stays attached all along, so a thread that go lets run asks
+    it for its objects and gets them at its eval-breaker checks.  Only
+    code that cannot wait for that thread runs after go (see the module
+    docstring).  Raises AssertionError if done is not raised in TIMEOUT.
+    """
+    prepare_thread()
+    wait_done = functools.partial(spin_until, done.is_set)
+    before = stats()
+    go.set()
+    if not wait_done():
+        raise AssertionError("the other thread did not finish")
+    return delta(before)
+
+
 def sleep_until(predicate, timeout=TIMEOUT):
     """Poll predicate() between short sleeps; return False after *timeout*.
 
@@ -271,6 +289,17 @@ class OwnershipTest(unittest.TestCase):
         """Assert that counter *key* grew by at least *minimum*."""
         self.assertGreaterEqual(counts[key], minimum,
                                 f"counter {key!r} in {counts}")
+
+    def assertDemotedUnlessTransfer(self, counts, obj, demotions=1):
+        """Assert that *demotions* objects, *obj* among them, were demoted
+        (their owner is None), or under "transfer", which demotes nothing,
+        that obj stayed with the calling thread."""
+        if POLICY == "transfer":
+            self.assertEqual(counts["demotions"], 0, counts)
+            self.assertOwner(obj, threading.get_ident())
+        else:
+            self.assertEqual(counts["demotions"], demotions, counts)
+            self.assertOwner(obj, None)
 
     def assertOwner(self, obj, ident):
         """Assert that sys._get_object_owner(obj) is *ident*.
