@@ -228,7 +228,8 @@ def test_callgrind_counts_run_with_the_policy(fake_owner: Path, tmp_path: Path,
     def fake_valgrind(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
         envs.append(kwargs["env"])
         out_file = next(a.split("=", 1)[1] for a in command if a.startswith("--callgrind-out-file="))
-        Path(out_file).write_text("events: Ir I1mr\ntotals: 1000 10\n")
+        Path(out_file).write_text("positions: line\nevents: Ir I1mr\nfn=(1) main\n1 700 7\ncfn=(2) gc_collect_main\n"
+                                  "calls=1 5\n2 300 3\nfn=(2)\n5 300 3\ntotals: 1000 10\n")
         return subprocess.CompletedProcess(command, 0, "", "")
 
     monkeypatch.setattr(callgrind.system_deps, "ensure_packages", lambda packages: None)
@@ -240,6 +241,7 @@ def test_callgrind_counts_run_with_the_policy(fake_owner: Path, tmp_path: Path,
     assert all(e["PYTHONHASHSEED"] == "0" for e in envs)
     assert read_json(out / "callgrind" / "owner-transfer.json")["variant"] == "owner:transfer"
     assert sorted(callgrind.load_callgrind(out)) == ["owner", "owner:transfer"]
+    assert set(callgrind.load_callgrind(out, "gc_instructions")["owner"]["startup"]) == {300}
 
 
 def fake_run_logged(calls: list[tuple[list[str], dict[str, str]]]) -> Any:

@@ -17,7 +17,7 @@ from ownbench.bench.callgrind import count_events, count_instructions, workloads
 from ownbench.bench.pyperformance_runner import merge_rounds
 from ownbench.bench.scaling import speedup_ratios, speedups
 from ownbench.build import Installed
-from ownbench.headline import single_thread_rows
+from ownbench.headline import critical_section_rows, single_thread_rows
 from ownbench.pipeline import record_run
 from ownbench.ratios import Ratio, median_ratio
 from ownbench.report import all_benchmarks_table, write_report
@@ -122,6 +122,37 @@ def test_simulated_i1_misses_are_recorded_and_reported(results_dir: Path) -> Non
     assert f"| startup | {events['I1mr']:,} " in report
     assert f"{doubled:,} ({per_1k:.2f}) | 2.00 |" in report
     assert json.loads((results_dir / "summary.json").read_text())["i1_misses"]["owner"]["startup"] == doubled
+
+
+@pytest.mark.usefixtures("valgrind")
+def test_instructions_in_the_gc_are_counted_apart_and_reported(results_dir: Path, tmp_path: Path) -> None:
+    python = Path(sys.executable)
+    startup = next(w for w in workloads() if w.stem == "startup")
+    collects = tmp_path / "collects.py"
+    collects.write_text("import gc\nfor _ in range(20):\n    gc.collect()\n")
+    plain, collecting = count_events(python, startup), count_events(python, collects)
+    assert 0 < plain["Ir_gc"] < collecting["Ir_gc"] < collecting["Ir"]
+    outside = plain["Ir"] - plain["Ir_gc"]
+    # Twenty collections more: their instructions are the GC's, the loop that asks for them costs next to nothing.
+    assert collecting["Ir_gc"] - plain["Ir_gc"] > 20 * abs(collecting["Ir"] - collecting["Ir_gc"] - outside)
+    for variant, events in (("ft", plain), ("owner", collecting)):
+        write_json(results_dir / "callgrind" / f"{variant}.json",
+                   {"variant": variant, "instructions": {"startup": [events["Ir"]]},
+                    "gc_instructions": {"startup": [events["Ir_gc"]]}})
+    report = write_report(results_dir).read_text()
+    ratio = (collecting["Ir"] - collecting["Ir_gc"]) / outside
+    assert "## Instruction counts outside the cyclic GC (callgrind)" in report
+    assert f"| startup | {outside:,} | {collecting['Ir'] - collecting['Ir_gc']:,} ({ratio:.3f}) |" in report
+    assert json.loads((results_dir / "summary.json").read_text())["instructions_outside_gc"]["ft"]["startup"] == outside
+
+
+def test_the_headline_compares_critical_sections_outside_the_gc_when_it_can() -> None:
+    totals = {"instructions": {"ft": {"critical_sections": 100}, "owner": {"critical_sections": 110}}}
+    ((label, ratio, _),) = critical_section_rows(totals)
+    assert (label, ratio) == ("Critical sections: callgrind instructions, owner / ft", "1.100")
+    outside = {"ft": {"critical_sections": 80}, "owner": {"critical_sections": 72}}
+    ((label, ratio, _),) = critical_section_rows(totals | {"instructions_outside_gc": outside})
+    assert (label, ratio) == ("Critical sections: callgrind instructions outside the cyclic GC, owner / ft", "0.900")
 
 
 def test_ft_and_owner_alone_compare_owner_with_ft(tmp_path: Path) -> None:
