@@ -128,10 +128,15 @@ def speedups_over_ft(timings: dict[str, dict[str, dict[str, list[float]]]],
     return {v: ratios for v, ratios in found.items() if ratios}
 
 
+def workload_table(order: list[str], owners: list[str], rows: list[list[str]]) -> str:
+    """A table of callgrind workloads: one column per variant, then one per owner against ft."""
+    return table(["workload", *order, *(f"{v} / ft" for v in owners)], rows)
 
-def count_rows(counts: dict[str, dict[str, int]], order: list[str], base_name: str,
-               owners: list[str]) -> list[list[str]]:
-    """One row per workload: each variant's count (with its ratio to `base_name`), then each owner's ratio to ft."""
+
+def count_table(counts: dict[str, dict[str, int]], order: list[str]) -> str:
+    """Each variant's count per workload, with its ratio to the baseline, then each owner's ratio to ft."""
+    base_name = baseline_of(order)
+    owners = against_ft(order) if base_name != "ft" else []
     rows = []
     for w in sorted(counts[order[0]]):
         base = counts.get(base_name, {}).get(w)
@@ -140,7 +145,8 @@ def count_rows(counts: dict[str, dict[str, int]], order: list[str], base_name: s
         cells += [f"{counts[v][w] / counts['ft'][w]:.3f}" if w in counts[v] and w in counts["ft"] else "-"
                   for v in owners]
         rows.append([w, *cells])
-    return rows
+    return workload_table(order, owners, rows)
+
 
 class ReportWriter:
     """Collects sections of report.md and the headline figures of summary.json."""
@@ -379,31 +385,26 @@ class ReportWriter:
         if not data:
             return
         order = ordered(list(data), self.variants)
-        base_name = baseline_of(order)
-        owners = against_ft(order) if base_name != "ft" else []
         workloads = sorted(data[order[0]])
         counts = {v: {w: min(data[v][w]) for w in workloads if w in data[v]} for v in order}
-        rows = count_rows(counts, order, base_name, owners)
         self.sections.append("\n".join([
             "## Instruction counts (callgrind)", "",
-            f"Total instructions per workload (`bench/callgrind/`); in parentheses, the ratio to {base_name} "
-            "(< 1 is fewer). Callgrind counts instructions, not their cost: an atomic read-modify-write counts as "
-            "one.", "",
-            table(["workload", *order, *(f"{v} / ft" for v in owners)], rows)]))
+            f"Total instructions per workload (`bench/callgrind/`); in parentheses, the ratio to "
+            f"{baseline_of(order)} (< 1 is fewer). Callgrind counts instructions, not their cost: an atomic "
+            "read-modify-write counts as one.", "",
+            count_table(counts, order)]))
         self.summary["instructions"] = counts
-        self.outside_gc(order, counts)
+        self.outside_gc(order, data)
         self.i1_misses(order, counts)
 
-    def outside_gc(self, order: list[str], instructions: dict[str, dict[str, int]]) -> None:
+    def outside_gc(self, order: list[str], instructions: dict[str, dict[str, list[int]]]) -> None:
+        """The counts of `instructions` (each run's total) less each run's instructions in the GC."""
         in_gc = load_callgrind(self.out_dir, "gc_instructions")
         order = [v for v in order if v in in_gc]
         if not order:
             return
-        base_name = baseline_of(order)
-        owners = against_ft(order) if base_name != "ft" else []
-        outside = {v: {w: instructions[v][w] - min(in_gc[v][w]) for w in in_gc[v] if w in instructions[v]}
-                   for v in order}
-        rows = count_rows(outside, order, base_name, owners)
+        outside = {v: {w: min(i - g for i, g in zip(instructions[v][w], gc_runs, strict=True))
+                       for w, gc_runs in in_gc[v].items() if w in instructions[v]} for v in order}
         self.sections.append("\n".join([
             "## Instruction counts outside the cyclic GC (callgrind)", "",
             "The totals above less the instructions inside `gc_collect_main()` (every collection, with what it "
@@ -411,7 +412,7 @@ class ReportWriter:
             "(`gc_should_collect_mem_usage()`), and valgrind's own memory moves that decision, so a workload's "
             "number of collections, about 1.4 M instructions each, can differ between runs and builds. The count "
             "outside the GC does not: compare builds on this table.", "",
-            table(["workload", *order, *(f"{v} / ft" for v in owners)], rows)]))
+            count_table(outside, order)]))
         self.summary["instructions_outside_gc"] = outside
 
     def i1_misses(self, order: list[str], instructions: dict[str, dict[str, int]]) -> None:
@@ -433,7 +434,7 @@ class ReportWriter:
             "instructions but miss differently differ in code layout: which hot functions share cache sets, "
             "an accident of the link that a PGO build (hot code placed together) largely removes. Wall-time "
             "differences of a few percent that come with such a miss difference are layout, not the code path.", "",
-            table(["workload", *order, *(f"{v} / ft" for v in owners)], rows)]))
+            workload_table(order, owners, rows)]))
         self.summary["i1_misses"] = misses
 
     def ownership(self) -> None:
