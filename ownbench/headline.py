@@ -105,7 +105,21 @@ def contended_rows(summary: dict[str, Any]) -> list[list[str]]:
         rows.append(["Contended workloads, paired by round: time, owner / ft (geomean of the cases)", cell,
                      f"{words} (median of each round's ratio; 95 % bootstrap interval over the rounds); worst case "
                      f"{worst} at {by_case[worst].cell()}"])
-    return rows
+    return rows + contended_cpu_rows(summary)
+
+
+def contended_cpu_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """The contended workloads' CPU time, owner / ft, paired by round (runs that measured it)."""
+    cpu = summary.get("ownership", {}).get("contended_cpu", {})
+    paired = cpu.get("paired_geomean_vs_ft", {}).get("owner")
+    if not paired:
+        return []
+    by_case = {c: Ratio.from_json(r) for c, r in cpu.get("paired_case_vs_ft", {}).get("owner", {}).items()}
+    worst = max(by_case, key=lambda c: by_case[c].value)
+    cell, words = _ratio_cell(paired)
+    return [["Contended workloads, paired by round: CPU time, owner / ft (geomean of the cases)", cell,
+             f"{words} (user and system seconds of the process; median of each round's ratio, 95 % bootstrap "
+             f"interval over the rounds); highest case {worst} at {by_case[worst].cell()}"]]
 
 
 def policy_rows(summary: dict[str, Any]) -> list[list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from .bench.ownership import (
     contended_round_medians,
     contended_round_ratios,
+    contended_switches_per_op,
     load_ownership,
     local_rates,
     pooled_latency,
@@ -156,6 +158,46 @@ def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
                                         for v, by_case in paired.items()}}
 
 
+def contended_cpu_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """CPU time and context switches of the contended workloads (None for runs made before they were counted)."""
+    cpu = {v: contended_round_medians(runs[v], "cpu_seconds") for v in order}
+    cases = list(dict.fromkeys(c for v in order for c in cpu[v]))
+    if not cases:
+        return None
+    medians = {v: {c: statistics.median(values) for c, values in cpu[v].items()} for v in order}
+    switches = {v: contended_switches_per_op(runs[v]) for v in order}
+    owners = against_ft(order)
+    by_round = {v: {c: found for c, found in contended_round_ratios(runs["ft"], runs[v], "cpu_seconds").items()
+                    if len(found) >= MIN_ROUNDS} for v in owners}
+    paired = {v: {c: bootstrap_geomean_of_medians([found]) for c, found in by_round[v].items()} for v in owners}
+
+    def cell(v: str, c: str) -> str:
+        if c not in medians[v]:
+            return "-"
+        voluntary, involuntary = switches[v].get(c, (math.nan, math.nan))
+        return f"{medians[v][c] * 1e3:.1f} ({voluntary:.2f} / {involuntary:.2f})"
+
+    rows = [[c, *(cell(v, c) for v in order), *(paired[v][c].cell() if c in paired[v] else "-" for v in owners)]
+            for c in cases]
+    text = "\n".join([
+        "### Contended workloads: CPU time and context switches", "",
+        "What the threads of each case paid, whether they ran or waited: CPU ms (user and system, of the whole "
+        "process over a repeat, thread start and end included; median over rounds of each round's median) and, in "
+        "parentheses, context switches per operation, voluntary (a thread blocked, a futex wait) / involuntary (the "
+        "kernel preempted a thread, or it gave the CPU up in sched_yield(), as PyMutex does while it spins). CPU "
+        "time does not count a thread that waits asleep, and counts one that spins" +
+        (f"; the `/ ft, paired` columns are each round's CPU-time ratio, their median and its 95 % bootstrap "
+         f"interval over the rounds (none with fewer than {MIN_ROUNDS} rounds)." if owners else "."), "",
+        table(["case", *order, *(f"{v} / ft, paired" for v in owners)], rows)])
+    paired_geomeans = {v: bootstrap_geomean_of_medians(list(by_round[v].values())) for v in owners if by_round[v]}
+    return text, {"cpu_s": medians,
+                  "switches_per_op": {v: {c: list(pair) for c, pair in by_case.items()}
+                                      for v, by_case in switches.items()},
+                  "paired_case_vs_ft": {v: {c: r.to_json() for c, r in by_case.items()}
+                                        for v, by_case in paired.items()},
+                  "paired_geomean_vs_ft": {v: r.to_json() for v, r in paired_geomeans.items()}}
+
+
 def counters_table(data: dict[str, Runs], order: list[str]) -> tuple[str, dict[str, Any]] | None:
     """Ownership counters (sys._ownership_stats) of the variants that have them, per benchmark and case."""
     found: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
@@ -198,6 +240,10 @@ def ownership_section(out_dir: Path, variants: list[str], cores: int,
         runs = data["contended"]
         text, summary["contended"] = contended_table(runs, ordered(list(runs), variants))
         parts.append(text)
+        cpu = contended_cpu_table(runs, ordered(list(runs), variants))
+        if cpu:
+            parts.append(cpu[0])
+            summary["contended_cpu"] = cpu[1]
     counters = counters_table(data, ordered(list({v for runs in data.values() for v in runs}), variants))
     if counters:
         parts.append(counters[0])

@@ -19,7 +19,7 @@ from ownbench.bench.ownership import SCRIPT_DIR, raw_file, run_ownership
 from ownbench.bench.profiles import PROFILES, OwnershipSizes, Profile, get_profile
 from ownbench.build import Installed
 from ownbench.headline import contended_rows
-from ownbench.ownership_report import contended_table
+from ownbench.ownership_report import contended_cpu_table, contended_table
 from ownbench.pipeline import record_run
 from ownbench.report import write_report
 from ownbench.results import read_json, write_json
@@ -81,6 +81,10 @@ def test_contended_cases_run_and_check_their_results() -> None:
                                   "threadpool_map", "threadpool_imap", "pipeline_writes"}
     for case in data["cases"].values():
         assert len(case["seconds"]) == 2 and case["median_s"] == statistics.median(case["seconds"]) > 0
+        assert len(case["cpu_seconds"]) == len(case["voluntary_switches"]) == len(case["involuntary_switches"]) == 2
+        assert min(case["cpu_seconds"]) >= 0 and min(case["voluntary_switches"] + case["involuntary_switches"]) >= 0
+    # The CPU time is the process's: threads that pass 200 tasks through a pool spend some.
+    assert sum(data["cases"]["threadpool_map"]["cpu_seconds"]) > 0
     assert len({case["pid"] for case in data["cases"].values()}) == len(data["cases"])  # a process each
     bad = subprocess.run([sys.executable, str(SCRIPT_DIR / "contended.py"), "--cases", "nope"],
                          capture_output=True, text=True, check=False)
@@ -128,6 +132,35 @@ def test_contended_intervals_are_over_rounds_not_repeats() -> None:
     two, short = contended_table({"ft": ft[:2], "owner": owner[:2]}, ["ft", "owner"])
     assert "| c | 2000.0 | 3000.0 | 1.50 |" in two and short["geomean_vs_ft"] == {} and short["case_vs_ft"] == {
         "owner": {}}
+
+
+def cpu_rounds(*rounds: tuple[float, int, int]) -> list[dict[str, Any]]:
+    """Stored contended runs of one case ("c", 100 operations, wall time 1 s), one per round, each with one repeat
+    of these CPU seconds, voluntary and involuntary context switches."""
+    return [{"round": i, "threads": 2, "repeats": 1,
+             "cases": {"c": {"ops": 100, "seconds": [1.0], "cpu_seconds": [cpu], "voluntary_switches": [voluntary],
+                             "involuntary_switches": [involuntary]}}}
+            for i, (cpu, voluntary, involuntary) in enumerate(rounds)]
+
+
+def test_contended_cpu_time_is_paired_by_round_and_switches_counted_per_operation() -> None:
+    ft = cpu_rounds((1.0, 50, 10), (2.0, 70, 30), (1.0, 60, 20))
+    owner = cpu_rounds((1.2, 100, 40), (2.4, 120, 60), (1.2, 110, 50))
+    found = contended_cpu_table({"ft": ft, "owner": owner}, ["ft", "owner"])
+    assert found is not None
+    text, summary = found
+    assert summary["paired_case_vs_ft"]["owner"]["c"]["ratio"] == pytest.approx(1.2)
+    assert summary["paired_geomean_vs_ft"]["owner"]["ratio"] == pytest.approx(1.2)
+    assert summary["switches_per_op"]["owner"]["c"] == [pytest.approx(1.1), pytest.approx(0.5)]
+    assert "| c | 1000.0 (0.60 / 0.20) | 1200.0 (1.10 / 0.50) | 1.200 [1.200, 1.200] |" in text
+    row = contended_rows({"ownership": {"contended_cpu": summary}})
+    assert row == []  # no wall-time table: no headline rows at all
+    rows = contended_rows({"ownership": {"contended": contended_table({"ft": ft, "owner": owner}, ["ft", "owner"])[1],
+                                         "contended_cpu": summary}})
+    assert rows[-1][0].startswith("Contended workloads, paired by round: CPU time") and rows[-1][1].startswith("1.200")
+    # Runs made before the CPU time was measured: no table.
+    assert contended_cpu_table({"ft": contended_rounds([1.0]), "owner": contended_rounds([1.0])},
+                               ["ft", "owner"]) is None
 
 
 @pytest.fixture
@@ -180,6 +213,10 @@ def test_report_tables_come_from_the_raw_runs(ownership_results: Path) -> None:
                      for r in range(2)] for v in ("stock", "ft")}
     cells = " | ".join(f"{statistics.median(contended[v]) * 1e3:.1f}" for v in ("stock", "ft"))
     assert f"| read_mostly | {cells} |" in report
+    cpu = {v: [read_json(raw_file(out, v, "contended", r))["cases"]["read_mostly"]["cpu_seconds"][0]
+               for r in range(2)] for v in ("stock", "ft")}
+    assert summary["contended_cpu"]["cpu_s"]["ft"]["read_mostly"] == statistics.median(cpu["ft"])
+    assert "### Contended workloads: CPU time and context switches" in report
     assert (out / "ownership-scaling.png").stat().st_size > 1000
     assert "### Ownership counters" not in report  # this interpreter has no sys._ownership_stats
 

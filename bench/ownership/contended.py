@@ -11,8 +11,9 @@ Cases (each with --threads threads, started together at a barrier; wall time of 
   pipeline_writes     a producer puts fresh lists on a queue.SimpleQueue (at most WINDOW in flight); the consumer
                       alone then appends to each of them
 
-Prints JSON per case: seconds of each repeat, the median, the ownership counters of all repeats and the pid of the
-process that ran it (each case runs in a process of its own when more than one is asked for).
+Prints JSON per case: seconds of each repeat, the median, each repeat's CPU seconds and context switches (of the whole
+process), the ownership counters of all repeats and the pid of the process that ran it (each case runs in a process of
+its own when more than one is asked for).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import json
 import multiprocessing.pool
 import os
 import queue
+import resource
 import statistics
 import subprocess
 import sys
@@ -190,16 +192,35 @@ def run_in_own_process(name: str, args: argparse.Namespace) -> dict[str, Any]:
     return dict(json.loads(child.stdout)["cases"][name])
 
 
+def process_usage() -> tuple[float, int, int]:
+    """CPU seconds (user and system) of all of this process's threads, and its voluntary and involuntary context
+    switches, so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_nvcsw, usage.ru_nivcsw
+
+
 def run_here(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Run one case `args.repeats` times. Besides each repeat's wall time, the CPU time and context switches of the
+    whole process over the repeat (thread start and end included): what the threads paid, whether they waited on
+    each other or not. A voluntary switch is a thread that blocked (a futex wait); an involuntary one a thread that
+    the kernel preempted or that gave the CPU up in sched_yield(), as PyMutex's spinning does."""
     function, ops = CASES[name]
     count = max(1, int(ops * args.scale))
+    usage: dict[str, list[float]] = {"cpu_seconds": [], "voluntary_switches": [], "involuntary_switches": []}
 
     def repeat() -> list[float]:
-        return [function(args.threads, count) for _ in range(args.repeats)]
+        seconds = []
+        for _ in range(args.repeats):
+            before = process_usage()
+            seconds.append(function(args.threads, count))
+            after = process_usage()
+            for key, start, end in zip(usage, before, after, strict=True):
+                usage[key].append(end - start)
+        return seconds
 
     seconds, stats = with_ownership_stats(repeat)
-    return {"ops": count, "seconds": seconds, "median_s": statistics.median(seconds), "ownership_stats": stats,
-            "pid": os.getpid()}
+    return {"ops": count, "seconds": seconds, "median_s": statistics.median(seconds), **usage,
+            "ownership_stats": stats, "pid": os.getpid()}
 
 
 def main() -> None:

@@ -139,27 +139,41 @@ def stats_by_case(runs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return totals
 
 
-def contended_round_ratios(base: list[dict[str, Any]], other: list[dict[str, Any]]) -> dict[str, list[float]]:
-    """Case -> per round that both ran, other's median seconds / base's. The variants of a round run one after the
-    other, and the machine's slow spells last longer than that: the contended times of ft and owner were slow or
-    fast together in 3-variant sequences of about 20 s (2026-12-05, s21 note), so a round's ratio cancels them."""
+def contended_round_ratios(base: list[dict[str, Any]], other: list[dict[str, Any]],
+                           measure: str = "seconds") -> dict[str, list[float]]:
+    """Case -> per round that both ran, other's median `measure` (a per-repeat list of each case) / base's. The
+    variants of a round run one after the other, and the machine's slow spells last longer than that: the contended
+    times of ft and owner were slow or fast together in 3-variant sequences of about 20 s (2026-12-05, s21 note), so
+    a round's ratio cancels them. Cases that a run did not measure `measure` in (older runs) are left out."""
     base_rounds = {r["round"]: r["cases"] for r in base}
     ratios: dict[str, list[float]] = {}
     for r in sorted(other, key=lambda run: run["round"]):
         for case, entry in r["cases"].items():
-            if case in base_rounds.get(r["round"], {}):
+            base_entry = base_rounds.get(r["round"], {}).get(case, {})
+            if measure in entry and measure in base_entry:
                 ratios.setdefault(case, []).append(
-                    statistics.median(entry["seconds"]) / statistics.median(base_rounds[r["round"]][case]["seconds"]))
+                    statistics.median(entry[measure]) / statistics.median(base_entry[measure]))
     return ratios
 
 
-def contended_round_medians(runs: list[dict[str, Any]]) -> dict[str, list[float]]:
-    """Case -> the median seconds of each round's repeats. A round is one process, and the unit of the report's
+def contended_round_medians(runs: list[dict[str, Any]], measure: str = "seconds") -> dict[str, list[float]]:
+    """Case -> the median `measure` of each round's repeats. A round is one process, and the unit of the report's
     intervals: the repeats of one process share its threads' placement, and their times go together (bimodal by
-    process, not by repeat)."""
+    process, not by repeat). Cases that a run did not measure `measure` in (older runs) are left out."""
     by_case: dict[str, list[float]] = {}
     for r in runs:
         for case, entry in r["cases"].items():
-            by_case.setdefault(case, []).append(statistics.median(entry["seconds"]))
+            if measure in entry:
+                by_case.setdefault(case, []).append(statistics.median(entry[measure]))
     return by_case
+
+
+def contended_switches_per_op(runs: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
+    """Case -> (voluntary, involuntary) context switches per operation, the median over rounds of each round's
+    median repeat; only cases whose runs counted them."""
+    voluntary = contended_round_medians(runs, "voluntary_switches")
+    involuntary = contended_round_medians(runs, "involuntary_switches")
+    ops = {case: entry["ops"] for r in runs for case, entry in r["cases"].items()}
+    return {case: (statistics.median(voluntary[case]) / ops[case], statistics.median(involuntary[case]) / ops[case])
+            for case in voluntary if case in involuntary}
 
