@@ -97,29 +97,23 @@ def contended_rows(summary: dict[str, Any]) -> list[list[str]]:
     bounds = f" [{worst_ci['ci_low']:.2f}, {worst_ci['ci_high']:.2f}]" if worst_ci else ""
     rows = [["Contended workloads: time, owner / ft (geomean of the cases)", cell,
              f"{words}; worst case {worst} at {ratios[worst]:.2f}{bounds}"]]
-    paired = contended.get("paired_geomean_vs_ft", {}).get("owner")
-    if paired:
-        by_case = {c: Ratio.from_json(r) for c, r in contended.get("paired_case_vs_ft", {}).get("owner", {}).items()}
-        worst = max(by_case, key=lambda c: by_case[c].value)
-        cell, words = _ratio_cell(paired)
-        rows.append(["Contended workloads, paired by round: time, owner / ft (geomean of the cases)", cell,
-                     f"{words} (median of each round's ratio; 95 % bootstrap interval over the rounds); worst case "
-                     f"{worst} at {by_case[worst].cell()}"])
-    return rows + contended_cpu_rows(summary)
-
-
-def contended_cpu_rows(summary: dict[str, Any]) -> list[list[str]]:
-    """The contended workloads' CPU time, owner / ft, paired by round (runs that measured it)."""
     cpu = summary.get("ownership", {}).get("contended_cpu", {})
-    paired = cpu.get("paired_geomean_vs_ft", {}).get("owner")
+    return [*rows, *paired_row(contended, "time", "median of each round's ratio; 95 % bootstrap interval over the "
+                               "rounds", "worst case"),
+            *paired_row(cpu, "CPU time", "user and system seconds of the process; median of each round's ratio, "
+                        "95 % bootstrap interval over the rounds", "highest case")]
+
+
+def paired_row(section: dict[str, Any], measure: str, how: str, highest: str) -> list[list[str]]:
+    """A headline row of owner / ft paired by round (ownership_report.paired_json()), if the section has one."""
+    paired = section.get("paired_geomean_vs_ft", {}).get("owner")
     if not paired:
         return []
-    by_case = {c: Ratio.from_json(r) for c, r in cpu.get("paired_case_vs_ft", {}).get("owner", {}).items()}
+    by_case = {c: Ratio.from_json(r) for c, r in section.get("paired_case_vs_ft", {}).get("owner", {}).items()}
     worst = max(by_case, key=lambda c: by_case[c].value)
     cell, words = _ratio_cell(paired)
-    return [["Contended workloads, paired by round: CPU time, owner / ft (geomean of the cases)", cell,
-             f"{words} (user and system seconds of the process; median of each round's ratio, 95 % bootstrap "
-             f"interval over the rounds); highest case {worst} at {by_case[worst].cell()}"]]
+    return [[f"Contended workloads, paired by round: {measure}, owner / ft (geomean of the cases)", cell,
+             f"{words} ({how}); {highest} {worst} at {by_case[worst].cell()}"]]
 
 
 def policy_rows(summary: dict[str, Any]) -> list[list[str]]:

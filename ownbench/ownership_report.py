@@ -112,6 +112,23 @@ def contended_ratio(pairs: list[tuple[list[float], list[float]]]) -> Ratio | Non
     return bootstrap_geomean(pairs, center=statistics.median)
 
 
+def paired_by_round(runs: Runs, owners: list[str],
+                    measure: str) -> tuple[dict[str, dict[str, Ratio]], dict[str, Ratio]]:
+    """Each owner's `measure` / ft's paired by round: per case (the median of the rounds' ratios, with a bootstrap
+    interval over the rounds; cases with MIN_ROUNDS rounds or more) and their geomean over the cases."""
+    by_round = {v: {c: found for c, found in contended_round_ratios(runs["ft"], runs[v], measure).items()
+                    if len(found) >= MIN_ROUNDS} for v in owners}
+    per_case = {v: {c: bootstrap_geomean_of_medians([found]) for c, found in by_round[v].items()} for v in owners}
+    geomeans = {v: bootstrap_geomean_of_medians(list(by_round[v].values())) for v in owners if by_round[v]}
+    return per_case, geomeans
+
+
+def paired_json(per_case: dict[str, dict[str, Ratio]], geomeans: dict[str, Ratio]) -> dict[str, Any]:
+    """summary.json's entries for paired_by_round()'s ratios."""
+    return {"paired_geomean_vs_ft": {v: r.to_json() for v, r in geomeans.items()},
+            "paired_case_vs_ft": {v: {c: r.to_json() for c, r in by_case.items()} for v, by_case in per_case.items()}}
+
+
 def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
     rounds = {v: contended_round_medians(runs[v]) for v in order}
     medians = {v: {c: statistics.median(values) for c, values in rounds[v].items()} for v in order}
@@ -121,9 +138,7 @@ def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
              for v in owners}
     ratios = {v: {c: r for c, pair in pairs[v].items() if (r := contended_ratio([pair])) is not None}
               for v in owners}
-    by_round = {v: {c: found for c, found in contended_round_ratios(runs["ft"], runs[v]).items()
-                    if len(found) >= MIN_ROUNDS} for v in owners}
-    paired = {v: {c: bootstrap_geomean_of_medians([found]) for c, found in by_round[v].items()} for v in owners}
+    paired, paired_geomeans = paired_by_round(runs, owners, "seconds")
 
     def ratio_cell(v: str, c: str) -> str:
         if c in ratios[v]:
@@ -150,12 +165,9 @@ def contended_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
         "",
         table(["case", *order, *(f"{v} / ft" for v in owners), *(f"{v} / ft, paired" for v in owners)], rows)])
     geomeans = {v: g for v in owners if (g := contended_ratio(list(pairs[v].values()))) is not None}
-    paired_geomeans = {v: bootstrap_geomean_of_medians(list(by_round[v].values())) for v in owners if by_round[v]}
     return text, {**{v: medians[v] for v in order}, "geomean_vs_ft": {v: r.to_json() for v, r in geomeans.items()},
                   "case_vs_ft": {v: {c: r.to_json() for c, r in by_case.items()} for v, by_case in ratios.items()},
-                  "paired_geomean_vs_ft": {v: r.to_json() for v, r in paired_geomeans.items()},
-                  "paired_case_vs_ft": {v: {c: r.to_json() for c, r in by_case.items()}
-                                        for v, by_case in paired.items()}}
+                  **paired_json(paired, paired_geomeans)}
 
 
 def contended_cpu_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]] | None:
@@ -167,9 +179,7 @@ def contended_cpu_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, An
     medians = {v: {c: statistics.median(values) for c, values in cpu[v].items()} for v in order}
     switches = {v: contended_switches_per_op(runs[v]) for v in order}
     owners = against_ft(order)
-    by_round = {v: {c: found for c, found in contended_round_ratios(runs["ft"], runs[v], "cpu_seconds").items()
-                    if len(found) >= MIN_ROUNDS} for v in owners}
-    paired = {v: {c: bootstrap_geomean_of_medians([found]) for c, found in by_round[v].items()} for v in owners}
+    paired, paired_geomeans = paired_by_round(runs, owners, "cpu_seconds")
 
     def cell(v: str, c: str) -> str:
         if c not in medians[v]:
@@ -189,13 +199,10 @@ def contended_cpu_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, An
         (f"; the `/ ft, paired` columns are each round's CPU-time ratio, their median and its 95 % bootstrap "
          f"interval over the rounds (none with fewer than {MIN_ROUNDS} rounds)." if owners else "."), "",
         table(["case", *order, *(f"{v} / ft, paired" for v in owners)], rows)])
-    paired_geomeans = {v: bootstrap_geomean_of_medians(list(by_round[v].values())) for v in owners if by_round[v]}
     return text, {"cpu_s": medians,
                   "switches_per_op": {v: {c: list(pair) for c, pair in by_case.items()}
                                       for v, by_case in switches.items()},
-                  "paired_case_vs_ft": {v: {c: r.to_json() for c, r in by_case.items()}
-                                        for v, by_case in paired.items()},
-                  "paired_geomean_vs_ft": {v: r.to_json() for v, r in paired_geomeans.items()}}
+                  **paired_json(paired, paired_geomeans)}
 
 
 def counters_table(data: dict[str, Runs], order: list[str]) -> tuple[str, dict[str, Any]] | None:
