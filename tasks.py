@@ -176,7 +176,7 @@ def report(c: Context, out: str = "", index: bool = False, pool: str = "") -> No
             "pgo": "profile the PGO+LTO builds (./toolkit build --pgo)"})
 def profile(c: Context, variant: str = "all", workloads: str = "", out: str = "", label: str = "local",
             seconds: int = 10, pgo: bool = False) -> None:
-    """Sample where each variant spends its time on one thread (perf record -e cpu-clock -g) into <results>/profile/."""
+    """Sample where each variant spends its time (perf record -e cpu-clock -g, every thread) into <results>/profile/."""
     try:
         variants, names = select_variants(variant), select_workloads(workloads)
         out_dir = Path(out) if out else default_run_dir(label, "profile")

@@ -505,7 +505,7 @@ class ReportWriter:
     def perf_profile(self) -> None:
         """A link to profile/profile.md (`./toolkit profile`) when the run has one."""
         if (self.out_dir / "profile" / "profile.md").is_file():
-            self.sections.append("Where each variant spends its time on one thread (`./toolkit profile`, perf samples "
+            self.sections.append("Where each variant spends its time (`./toolkit profile`, perf samples "
                                  "by symbol): [profile/profile.md](profile/profile.md).")
 
     def write(self) -> Path:

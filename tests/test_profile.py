@@ -16,9 +16,9 @@ from test_variants import REPO, invoke
 from ownbench.bench.raw_records import build_key_of
 from ownbench.build import Installed
 from ownbench.errors import ToolkitError
-from ownbench.perf_profile import perf, runner
+from ownbench.perf_profile import perf, runner, switches
 from ownbench.perf_profile.gaps import beyond, comparisons
-from ownbench.perf_profile.summary import Run, RunInfo, profile_markdown
+from ownbench.perf_profile.summary import Run, RunInfo, SwitchRun, profile_markdown
 from ownbench.report import write_report
 from ownbench.versions import get_release
 
@@ -56,6 +56,57 @@ REPORT = """\
 for one name in two libraries."""
 
 
+SCRIPT = """\
+
+\tffffffff82248208 __schedule ([kernel.kallsyms])
+\tffffffff82248b73 schedule ([kernel.kallsyms])
+\tffffffff8224a001 do_sched_yield ([kernel.kallsyms])
+\tffffffff8224a002 __x64_sys_sched_yield ([kernel.kallsyms])
+\t           e2a17 __GI_sched_yield (inlined)
+\t           e2a17 __sched_yield (/usr/lib/x86_64-linux-gnu/libc.so.6)
+\t          2c3f01 _Py_yield (inlined)
+\t          2c3f01 _PyMutex_LockTimed (inlined)
+\t          2c3f01 PyMutex_Lock (/work/build/owner/install/lib/libpython3.14t.so.1.0)
+\t          2c3f01 _PyCriticalSection_BeginSlow (/work/build/owner/install/lib/libpython3.14t.so.1.0)
+\t          2c3f01 _queue_SimpleQueue_get_nowait (/work/build/owner/install/lib/python3.14t/_queue.so)
+\t          2c3f01 PyObject_Vectorcall (/work/build/owner/install/lib/libpython3.14t.so.1.0)
+\t          2c3f01 _PyEval_EvalFrameDefault (/work/build/owner/install/lib/libpython3.14t.so.1.0)
+\t          2c3f01 _PyEval_Vector (/work/build/owner/install/lib/libpython3.14t.so.1.0)
+
+\tffffffff82248208 __schedule ([kernel.kallsyms])
+\tffffffff82248b73 schedule ([kernel.kallsyms])
+\tffffffff8224b000 futex_wait ([kernel.kallsyms])
+\t           9a001 __new_sem_wait_slow64 (inlined)
+\t          2c3f02 _PySemaphore_Wait (inlined)
+\t          2c3f02 _PyParkingLot_Park (/work/build/owner/install/lib/libpython3.14t.so.1.0)
+\t          2c3f02 _queue_SimpleQueue_get_impl (inlined)
+
+\tffffffff82248208 __schedule ([kernel.kallsyms])
+\tffffffff82242f2f irqentry_exit_to_user_mode ([kernel.kallsyms])
+
+\tffffffff82248208 __schedule ([kernel.kallsyms])
+\tffffffff82248b73 schedule ([kernel.kallsyms])
+\tffffffff8224a001 do_sched_yield ([kernel.kallsyms])
+\t          2c3f01 _Py_yield (inlined)
+\t          2c3f01 _PyCriticalSection_BeginSlow (/work/build/owner/install/lib/libpython3.14t.so.1.0)
+\t          2c3f01 _queue_SimpleQueue_get_nowait (/work/build/owner/install/lib/python3.14t/_queue.so)
+\t          2c3f01 _PyEval_EvalFrameDefault (/work/build/owner/install/lib/libpython3.14t.so.1.0)
+\t          2c3f01 _PyEval_Vector (/work/build/owner/install/lib/libpython3.14t.so.1.0)
+"""
+"""What `perf script -F ip,sym,dso` prints for four sched:sched_switch events: two yields from one site (one with
+libc's frames), a futex sleep of a parked thread and a preemption with no frame outside the kernel."""
+
+
+def test_switches_are_counted_by_kind_and_site() -> None:
+    found = switches.parse_script(SCRIPT)
+    site = "_PyCriticalSection_BeginSlow < _queue_SimpleQueue_get_nowait < _PyEval_EvalFrameDefault"
+    assert dict(found.counts) == {("yield", site): 2, ("sleep", "_queue_SimpleQueue_get_impl"): 1,
+                                  ("preempted", "(no frame of CPython)"): 1}
+    assert (found.total, found.of_kind("yield"), found.of_kind("other")) == (4, 2, 0)
+    assert switches.parse_counts(switches.format_counts(found)) == found
+    assert switches.format_counts(found).splitlines()[0] == f"2\tyield\t{site}"
+
+
 def profile_of(**counts: int) -> perf.Profile:
     return perf.Profile(counts)
 
@@ -65,6 +116,7 @@ def test_perf_report_is_read_as_symbols_and_their_samples() -> None:
     assert dict(found.counts) == {"_PyEval_EvalFrameDefault": 600, "list_pop": 251, "[k] clear_page_erms": 100,
                                   "operator new(unsigned long)": 49}
     assert found.total == 1000
+    assert found.kernel_share == pytest.approx(0.1)
     assert found.share("list_pop") == pytest.approx(0.251)
     assert found.share("absent") == 0
     assert found.top(2) == ["_PyEval_EvalFrameDefault", "list_pop"]
@@ -104,22 +156,36 @@ def run_of(variant: str, turns: int, **counts: int) -> Run:
 
 def test_profile_markdown_has_samples_tops_and_ranked_gaps() -> None:
     runs = {"mut": {"stock": run_of("stock", 1_000_000, eval=3, pop=1),
-                    "owner": run_of("owner", 2_000_000, eval=2, pop=1, **{"a|b": 1})}}
-    text = profile_markdown(runs, "test machine")
-    assert "| `stock` | 4 | 1,000,000 | 4.0 |" in text
-    assert "| `owner` | 4 | 2,000,000 | 2.0 |" in text
+                    "owner": run_of("owner", 2_000_000, eval=2, pop=1, **{"[k] a|b": 1})}}
+    text = profile_markdown(runs, "test machine", {"mut": "Mutates containers."}, {})
+    assert "### Context switches" not in text
+    assert "## `mut`\n\nMutates containers.\n" in text
+    assert "| `stock` | 4 | 1,000,000 | 4.0 | 0.0 | 0.00 % |" in text
+    assert "| `owner` | 4 | 2,000,000 | 2.0 | 0.5 | 25.00 % |" in text
     assert "| 1 | `eval` | 75.00 % | `eval` | 50.00 % |" in text
-    assert "| 2 | `pop` | 25.00 % | `a\\|b` | 25.00 % |" in text  # ties go by name
+    assert "| 2 | `pop` | 25.00 % | `[k] a\\|b` | 25.00 % |" in text  # ties go by name
     assert "| 3 |  |  | `pop` | 25.00 % |" in text
     assert "#### `owner` beyond `stock`" in text and "spends 25.00 % of its samples beyond" in text
-    assert "| `a\\|b` | 25.00 % | 0.00 % | +25.00 | 100.00 % | 1 | 0 |" in text
+    assert "| `[k] a\\|b` | 25.00 % | 0.00 % | +25.00 | 100.00 % | 1 | 0 |" in text
     assert "#### `stock` beyond" not in text and "`ft`" not in text
+
+
+def test_profile_markdown_gives_switches_per_thousand_turns_by_kind_and_site() -> None:
+    info = RunInfo("ft", "pool", "k" * 64, 10, 2_000, "2026-12-06")
+    ft = SwitchRun(info, switches.Switches({("yield", "get"): 10, ("sleep", "park"): 4}))
+    owner = SwitchRun(RunInfo("owner", "pool", "k" * 64, 10, 1_000, "2026-12-06"),
+                      switches.Switches({("yield", "get"): 30, ("preempted", "eval"): 1}))
+    runs = {"pool": {"ft": Run(info, profile_of(eval=1)), "owner": Run(owner.info, profile_of(eval=1))}}
+    text = profile_markdown(runs, "test machine", {"pool": "A pool."}, {"pool": {"ft": ft, "owner": owner}})
+    assert "| `ft` | 2,000 | 14 | 7.0 | 5.0 | 2.0 | 0.0 | 0.0 |" in text
+    assert "| `owner` | 1,000 | 31 | 31.0 | 30.0 | 0.0 | 1.0 | 0.0 |" in text
+    assert "| yield | `get` | 5.0 | 30.0 |\n| sleep | `park` | 2.0 | 0.0 |\n| preempted | `eval` | 0.0 | 1.0 |" in text
 
 
 def test_unknown_workload_is_refused_with_the_valid_ones() -> None:
     result = invoke("profile", "--workloads", "mut,nope")
     assert result.returncode == 1
-    assert "unknown workload 'nope'; valid workloads: mut, rd" in result.stderr
+    assert "unknown workload 'nope'; valid workloads: mut, rd, pool, pingpong" in result.stderr
 
 
 def test_missing_perf_names_the_debian_package(tmp_path: Path) -> None:
@@ -134,10 +200,14 @@ def test_missing_perf_names_the_debian_package(tmp_path: Path) -> None:
 
 
 def fake_perf(tmp_path: Path, record: str) -> str:
-    """A `perf` that runs `record` (shell) for `perf record` and prints REPORT for `perf report`."""
+    """A `perf` that runs `record` (shell) for `perf record`, prints SCRIPT for `perf script` and REPORT for
+    `perf report`."""
     (tmp_path / "report.txt").write_text(REPORT)
+    (tmp_path / "script.txt").write_text(SCRIPT)
     script = tmp_path / "perf"
-    script.write_text(f'#!/bin/sh\nif [ "$1" = record ]; then\n{record}\nfi\ncat "{tmp_path / "report.txt"}"\n')
+    script.write_text(f'#!/bin/sh\nif [ "$1" = record ]; then\n{record}\nfi\n'
+                      f'if [ "$1" = script ]; then cat "{tmp_path / "script.txt"}"; exit 0; fi\n'
+                      f'cat "{tmp_path / "report.txt"}"\n')
     script.chmod(0o755)
     return str(script)
 
@@ -177,7 +247,9 @@ def test_profile_writes_reports_and_resumes(tmp_path: Path, monkeypatch: pytest.
     run = runner.read_run(out / "profile" / "owner-rd.txt")
     assert run is not None and run.info.variant == "owner" and run.info.turns >= 100 and run.profile.total == 1000
     assert run.info.build_key == build_key_of(installed[1].manifest)
-    assert "#### `owner` beyond `stock`" in summary.read_text()
+    text = summary.read_text()
+    assert "#### `owner` beyond `stock`" in text
+    assert "## `rd`\n\nProfile workload `rd`: one thread reads items" in text
     assert "[profile/profile.md](profile/profile.md)" in write_report(out).read_text()
 
     profiled: list[str] = []
@@ -186,6 +258,30 @@ def test_profile_writes_reports_and_resumes(tmp_path: Path, monkeypatch: pytest.
                              {**installed[1].manifest, "build_key": "another"})
     runner.profile_variants(variants, get_release(), ["rd"], 0.01, out, "t", pgo=True)
     assert profiled == ["owner"] and pgo_asked == [False, True]
+
+
+def test_threaded_workloads_also_record_their_context_switches(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a fake perf: `pool` gets a time profile and a switch count per variant, profile.md shows them, and a
+    re-run records neither again."""
+    monkeypatch.setattr(perf, "find_perf", lambda: fake_perf(
+        tmp_path, 'shift; while [ "$1" != -- ]; do shift; done; shift; exec "$@" --turns 100'))
+    installed = [host_installed("ft"), host_installed("owner")]
+    monkeypatch.setattr(runner, "installed_variants", lambda *a, pgo=False: installed)
+    out = tmp_path / "run"
+    summary = runner.profile_variants([i.variant for i in installed], get_release(), ["pool"], 0.01, out, "t")
+    counted = runner.read_switch_run(out / "profile" / "switches" / "owner-pool.tsv")
+    assert counted is not None and counted.info.turns >= 100 and counted.switches.total == 4
+    assert counted.info.seconds == 0.01
+    assert counted.info.build_key == build_key_of(installed[1].manifest)
+    text = summary.read_text()
+    turns = counted.info.turns
+    assert "### Context switches" in text
+    assert f"| `owner` | {turns:,} | 4 | {4000 / turns:,.1f} | {2000 / turns:,.1f} | {1000 / turns:,.1f} |" in text
+
+    monkeypatch.setattr(runner, "profile_one", lambda *a: pytest.fail("profiled again"))
+    monkeypatch.setattr(runner, "record_switches_one", lambda *a: pytest.fail("switches recorded again"))
+    runner.profile_variants([i.variant for i in installed], get_release(), ["pool"], 0.01, out, "t")
 
 
 def test_workload_scripts_report_their_turns() -> None:

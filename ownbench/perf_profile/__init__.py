@@ -1,1 +1,1 @@
-"""`./toolkit profile`: where each variant spends its time on one thread, sampled with perf."""
+"""`./toolkit profile`: where each variant spends its time, sampled with perf."""

@@ -22,6 +22,8 @@ REFUSALS = ("perf_event_paranoid", "no permission", "not permitted", "access to 
 """Phrases in perf's error messages when the kernel refuses to let it sample."""
 ENTRY = re.compile(r"^\s*\d+(?:\.\d+)?%\s+(\d+)\s+\[(.)\]\s+(.*\S)\s*$")
 """A line of `perf report -F overhead,sample,sym`: '    14.08%     139  [.] _PyEval_EvalFrameDefault'."""
+KERNEL = "[k] "
+"""What a kernel symbol's name starts with in a Profile."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,12 @@ class Profile:
     def share(self, name: str) -> float:
         """The fraction of all samples that hit `name` (0 if none did)."""
         return self.counts.get(name, 0) / self.total if self.total else 0.0
+
+    @cached_property
+    def kernel_share(self) -> float:
+        """The fraction of all samples in the kernel (system calls, scheduling, page faults)."""
+        kernel = sum(n for name, n in self.counts.items() if name.startswith(KERNEL))
+        return kernel / self.total if self.total else 0.0
 
     def top(self, n: int) -> list[str]:
         """The `n` most sampled symbols, most first (ties by name)."""
@@ -71,10 +79,16 @@ def refusal_reason() -> str:
             "needs root or a value of 1 or less (`sudo sysctl kernel.perf_event_paranoid=1`)")
 
 
-def record(perf: str, data: Path, command: Sequence[str], env: Mapping[str, str | None], title: str) -> str:
-    """`perf record -e cpu-clock -g` of `command` (with `env`'s changes to the environment) into `data`; returns
-    the command's standard output. A refusal by the kernel or a failing command is an error saying which."""
-    result = subprocess.run([perf, "record", "-e", EVENT, "-g", "-o", str(data), "--", *command],
+SAMPLING = ("-e", EVENT, "-g")
+"""perf record's arguments for the time profile: clock samples with frame-pointer call chains."""
+
+
+def record(perf: str, data: Path, command: Sequence[str], env: Mapping[str, str | None], title: str,
+           events: Sequence[str] = SAMPLING) -> str:
+    """`perf record` of `events` (by default SAMPLING) while `command` runs (with `env`'s changes to the
+    environment) into `data`; returns the command's standard output. A refusal by the kernel or a failing command
+    is an error saying which."""
+    result = subprocess.run([perf, "record", *events, "-o", str(data), "--", *command],
                             capture_output=True, text=True, errors="replace", env=environment(env), check=False)
     if result.returncode == 0:
         return result.stdout
@@ -102,7 +116,7 @@ def parse_report(text: str) -> Profile:
         match = ENTRY.match(line)
         if match:
             samples, kind, name = int(match.group(1)), match.group(2), match.group(3)
-            key = f"[k] {name}" if kind == "k" else name
+            key = f"{KERNEL}{name}" if kind == "k" else name
             symbols[key] = symbols.get(key, 0) + samples
     if not symbols:
         raise ToolkitError("no symbols in the perf report (was it made with `-F overhead,sample,sym`?)")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import TypeVar
 
 from .. import machine, paths
 from ..arch import native_arch
@@ -19,11 +21,13 @@ from ..pipeline import installed_variants, record_run
 from ..results import write_text
 from ..variants import Variant, valid_spellings
 from ..versions import Release
-from . import perf
-from .summary import Run, RunInfo, profile_markdown
+from . import perf, switches
+from .summary import Run, RunInfo, SwitchRun, profile_markdown
 
 WORKLOAD_DIR = paths.BENCH_DIR / "profile"
-WORKLOADS = ("mut", "rd")
+WORKLOADS = ("mut", "rd", "pool", "pingpong")
+THREADED = ("pool", "pingpong")
+"""Workloads whose threads wait for each other: their context switches are recorded too (switches.EVENTS)."""
 HEADER = "# ownbench-profile: "
 """First line of a report file: the run's RunInfo as JSON; perf's report follows."""
 
@@ -37,16 +41,38 @@ def select_workloads(spec: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def describe_workload(workload: str) -> str:
+    """The docstring of the workload's script, on one line."""
+    script = WORKLOAD_DIR / f"{workload}.py"
+    return " ".join((ast.get_docstring(ast.parse(script.read_text())) or "").split())
+
+
 def report_file(out_dir: Path, variant: Variant, workload: str) -> Path:
     return out_dir / "profile" / f"{variant.file_name}-{workload}.txt"
 
 
-def read_run(path: Path) -> Run | None:
-    """The run a report file holds; None for a file without the toolkit's first line."""
+def switches_file(out_dir: Path, variant: Variant, workload: str) -> Path:
+    return out_dir / "profile" / "switches" / f"{variant.file_name}-{workload}.tsv"
+
+
+def read_stamped(path: Path) -> tuple[RunInfo, str] | None:
+    """The RunInfo on a file's first line and the text after it; None for a file without the toolkit's first line."""
     first, _, text = path.read_text().partition("\n")
     if not first.startswith(HEADER):
         return None
-    return Run(RunInfo(**json.loads(first.removeprefix(HEADER))), perf.parse_report(text))
+    return RunInfo(**json.loads(first.removeprefix(HEADER))), text
+
+
+def read_run(path: Path) -> Run | None:
+    """The run a report file holds; None for a file without the toolkit's first line."""
+    stamped = read_stamped(path)
+    return None if stamped is None else Run(stamped[0], perf.parse_report(stamped[1]))
+
+
+def read_switch_run(path: Path) -> SwitchRun | None:
+    """The context switches a switches file holds; None for a file without the toolkit's first line."""
+    stamped = read_stamped(path)
+    return None if stamped is None else SwitchRun(stamped[0], switches.parse_counts(stamped[1]))
 
 
 def turns_done(stdout: str, title: str) -> int:
@@ -71,25 +97,52 @@ def profile_one(perf_path: str, inst: Installed, workload: str, seconds: float, 
     write_text(target, HEADER + json.dumps(asdict(info)) + "\n" + text)
 
 
+def record_switches_one(perf_path: str, inst: Installed, workload: str, seconds: float, target: Path) -> None:
+    """Record every context switch of a workload run for `seconds` on one variant; keep the switches counted by
+    kind and site (not perf.data) in `target`."""
+    title = f"context switches of {workload} on {inst.variant.label}"
+    command = [str(inst.python), "-s", str(WORKLOAD_DIR / f"{workload}.py"), "--seconds", f"{seconds:g}"]
+    with tempfile.TemporaryDirectory(prefix="ownbench-perf-") as tmp, console.status(f"perf record: {title}"):
+        data = Path(tmp) / "perf.data"
+        stdout = perf.record(perf_path, data, command, inst.variant.environment(), title, switches.EVENTS)
+        found = switches.read_switches(perf_path, data)
+    info = RunInfo(inst.variant.label, workload, build_key_of(inst.manifest), seconds, turns_done(stdout, title),
+                   time.strftime("%Y-%m-%d"))
+    write_text(target, HEADER + json.dumps(asdict(info)) + "\n" + switches.format_counts(found))
+
+
 def is_done(target: Path, inst: Installed, seconds: float) -> bool:
     """Whether `target` holds a run of this build for as many seconds; says why a file there is run again."""
     if not target.is_file():
         return False
-    run = read_run(target)
-    if run is not None and run.info.build_key == build_key_of(inst.manifest) and run.info.seconds == seconds:
+    stamped = read_stamped(target)
+    if stamped is not None and stamped[0].build_key == build_key_of(inst.manifest) and stamped[0].seconds == seconds:
         return True
     note(f"[yellow]{target} was made by another build or with other --seconds: profiling again[/]")
     return False
 
 
-def load_runs(out_dir: Path) -> dict[str, dict[str, Run]]:
-    """Every run under out_dir/profile/, by workload and variant, in the toolkit's order."""
-    runs = [r for p in sorted((out_dir / "profile").glob("*.txt")) if (r := read_run(p)) is not None]
-    found: dict[str, dict[str, Run]] = {}
+Recorded = TypeVar("Recorded", Run, SwitchRun)
+
+
+def by_workload(runs: list[Recorded]) -> dict[str, dict[str, Recorded]]:
+    """Runs by workload, then by variant label, each in the toolkit's order."""
+    found: dict[str, dict[str, Recorded]] = {}
     for workload in ordered(list({r.info.workload for r in runs}), list(WORKLOADS)):
         of_workload = {r.info.variant: r for r in runs if r.info.workload == workload}
         found[workload] = {v: of_workload[v] for v in ordered(list(of_workload), valid_spellings())}
     return found
+
+
+def load_runs(out_dir: Path) -> dict[str, dict[str, Run]]:
+    """Every run under out_dir/profile/, by workload and variant."""
+    return by_workload([r for p in sorted((out_dir / "profile").glob("*.txt")) if (r := read_run(p)) is not None])
+
+
+def load_switch_runs(out_dir: Path) -> dict[str, dict[str, SwitchRun]]:
+    """Every context-switch count under out_dir/profile/switches/, by workload and variant."""
+    return by_workload([r for p in sorted((out_dir / "profile" / "switches").glob("*.tsv"))
+                        if (r := read_switch_run(p)) is not None])
 
 
 def profile_variants(variants: list[Variant], release: Release, workloads: list[str], seconds: float,
@@ -103,17 +156,19 @@ def profile_variants(variants: list[Variant], release: Release, workloads: list[
     if not (out_dir / "run.json").is_file():
         record_run(out_dir, label, "profile", installed)
     step(f"Profiling {', '.join(workloads)} on {', '.join(v.label for v in variants)} ({seconds:g} s each)")
-    total, done = len(workloads) * len(installed), 0
-    for workload in workloads:
-        for inst in installed:
-            done += 1
-            target = report_file(out_dir, inst.variant, workload)
-            if is_done(target, inst, seconds):
-                note(f"[{done}/{total}] {workload} on {inst.variant.label}: already profiled")
-                continue
-            note(f"[{done}/{total}] {workload} on {inst.variant.label}")
-            profile_one(perf_path, inst, workload, seconds, target)
+    jobs = [(w, inst, False) for w in workloads for inst in installed]
+    jobs += [(w, inst, True) for w in workloads if w in THREADED for inst in installed]
+    for done, (workload, inst, counting) in enumerate(jobs, 1):
+        what = f"{workload} on {inst.variant.label}" + (", context switches" if counting else "")
+        target = (switches_file if counting else report_file)(out_dir, inst.variant, workload)
+        if is_done(target, inst, seconds):
+            note(f"[{done}/{len(jobs)}] {what}: already recorded")
+            continue
+        note(f"[{done}/{len(jobs)}] {what}")
+        (record_switches_one if counting else profile_one)(perf_path, inst, workload, seconds, target)
     cpu = machine.describe()
     summary = out_dir / "profile" / "profile.md"
-    write_text(summary, profile_markdown(load_runs(out_dir), f"{cpu['cpu']}, {cpu['cores']} cores"))
+    runs = load_runs(out_dir)
+    write_text(summary, profile_markdown(runs, f"{cpu['cpu']}, {cpu['cores']} cores",
+                                         {w: describe_workload(w) for w in runs}, load_switch_runs(out_dir)))
     return summary
