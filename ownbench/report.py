@@ -10,7 +10,7 @@ from typing import Any
 
 import pyperf
 
-from .bench.callgrind import load_callgrind
+from .bench.callgrind import load_callgrind, load_functions
 from .bench.legacy import legacy_summary, load_legacy
 from .bench.pyperformance_runner import suite_file
 from .bench.scaling import MIN_REPEATS, load_scaling, rates, speedup_ratios
@@ -18,6 +18,7 @@ from .bench.single_thread import suite_file as single_thread_file
 from .console import step
 from .errors import ToolkitError
 from .headline import headline_markdown
+from .instruction_gaps import function_gaps_section
 from .markdown import ordered, table
 from .ownership_report import against_ft, ownership_section
 from .plots import grouped_bars, ratio_points
@@ -396,6 +397,9 @@ class ReportWriter:
         self.summary["instructions"] = counts
         self.outside_gc(order, data)
         self.i1_misses(order, counts)
+        gaps = function_gaps_section(load_functions(self.out_dir), order)
+        if gaps is not None:
+            self.sections.append(gaps)
 
     def outside_gc(self, order: list[str], instructions: dict[str, dict[str, list[int]]]) -> None:
         """The counts of `instructions` (each run's total) less each run's instructions in the GC."""

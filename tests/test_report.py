@@ -13,7 +13,14 @@ import pyperf
 import pytest
 
 from ownbench.arch import native_arch
-from ownbench.bench.callgrind import count_events, count_instructions, workloads
+from ownbench.bench.callgrind import (
+    FUNCTION_FLOOR,
+    count_events,
+    count_instructions,
+    count_run,
+    instructions_by_function,
+    workloads,
+)
 from ownbench.bench.pyperformance_runner import merge_rounds
 from ownbench.bench.scaling import speedup_ratios, speedups
 from ownbench.build import Installed
@@ -104,6 +111,52 @@ def test_callgrind_counts_are_real_and_reported(results_dir: Path) -> None:
     report = write_report(results_dir).read_text()
     assert f"| containers | {big:,} | {big:,} (1.000) |" in report
     assert json.loads((results_dir / "summary.json").read_text())["instructions"]["ft"]["startup"] == small
+
+
+CALLGRIND_PROFILE = """\
+positions: line
+events: Ir I1mr
+fn=(1) main
+1 10 1
+cfn=(2) work
+calls=1 5
+2 100 3
+fn=(2)
+3 100 2
++1 5
+fn=(3) work'2
+4 7
+"""
+"""A callgrind profile: main costs 10 of its own and calls work, whose inclusive 100 is not main's; work costs 105
+at its first recursion level and 7 at its second."""
+
+
+def test_exclusive_instructions_leave_out_calls_and_merge_recursion_levels() -> None:
+    assert instructions_by_function(CALLGRIND_PROFILE) == {"main": 10, "work": 112}
+
+
+@pytest.mark.usefixtures("valgrind")
+def test_exclusive_instructions_of_a_real_run_add_up_to_its_total() -> None:
+    startup = next(w for w in workloads() if w.stem == "startup")
+    events, functions = count_run(Path(sys.executable), startup)
+    assert min(functions.values()) >= FUNCTION_FLOOR
+    # The functions under the floor are many but small: what is kept is most of the total, never more.
+    assert 0.5 * events["Ir"] < sum(functions.values()) <= events["Ir"]
+
+
+def test_function_gaps_rank_what_owner_runs_more_and_fewer_of(results_dir: Path) -> None:
+    counts = {"stock": {"eval": 100, "lookup": 50}, "ft": {"eval": 120, "lookup": 90, "lock": 30},
+              "owner": {"eval": 125, "lookup": 60, "own": 8}}
+    for variant, functions in counts.items():
+        write_json(results_dir / "callgrind" / f"{variant}.json",
+                   {"variant": variant, "instructions": {"w": [sum(functions.values())]},
+                    "functions": {"w": {f: n * 1_000_000 for f, n in functions.items()}}})
+    report = write_report(results_dir).read_text()
+    assert "## Where the instructions differ, by function (callgrind)" in report
+    assert "| function | stock (M) | ft (M) | owner (M) | owner − ft (M) | owner − stock (M) |" in report
+    table_rows = report.split("### `w`: owner", 1)[1].split("\n\n")[1].splitlines()[2:]
+    assert [r.split(" | ")[0] for r in table_rows] == ["| `own`", "| `eval`", "| `lock`", "| `lookup`"]
+    assert "| `lookup` | 50.00 | 90.00 | 60.00 | -30.00 | +10.00 |" in report
 
 
 @pytest.mark.usefixtures("valgrind")

@@ -16,6 +16,7 @@ import re
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .. import paths, system_deps
 from ..build import Installed
@@ -35,6 +36,10 @@ TOTALS = re.compile(r"^(?:summary|totals):\s+(.+)$", re.MULTILINE)
 CACHES = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64")
 GC_ENTRY = "gc_collect_main"  # every collection, automatic, manual or at shutdown, from 3.11 to 3.14 (and clones)
 CALLED = re.compile(r"\((\d+)\)(?: (.*))?")
+RECURSION = re.compile(r"'\d+$")
+"""The suffix callgrind gives a function's deeper recursion levels (_PyEval_EvalFrameDefault'2)."""
+FUNCTION_FLOOR = 100_000
+"""Functions that ran fewer exclusive instructions in a workload are not kept."""
 ENV = {"PYTHONHASHSEED": "0", "LC_ALL": "C", "PATH": "/usr/bin:/bin"}  # fixed hashing: no -I, which ignores it
 
 
@@ -67,9 +72,44 @@ def instructions_in_gc(profile: str) -> int:
     return total
 
 
+def instructions_by_function(profile: str) -> dict[str, int]:
+    """Exclusive instructions (Ir, the first event) of each function in the text of a callgrind profile: its own
+    cost lines, not the inclusive cost of the calls it makes; a recursion level's suffix ('2) is merged into its
+    function."""
+    names: dict[str, str] = {}
+    found: dict[str, int] = {}
+    function = ""
+    positions, call_cost_next = 1, False
+    for line in profile.splitlines():
+        if call_cost_next:
+            call_cost_next = False
+        elif line.startswith("positions:"):
+            positions = len(line.split()) - 1
+        elif line.startswith(("fn=", "cfn=")):
+            key, _, rest = line.partition("=")
+            named = CALLED.match(rest)
+            if named and named.group(2) is not None:
+                names[named.group(1)] = named.group(2)
+            if key == "fn":
+                function = RECURSION.sub("", names[named.group(1)] if named else rest)
+        elif line.startswith("calls="):
+            call_cost_next = True
+        elif line[:1].isdigit() or line[:1] in "+-*":
+            costs = line.split()
+            if len(costs) > positions:
+                found[function] = found.get(function, 0) + int(costs[positions])
+    return found
+
+
 def count_events(python: Path, workload: Path, env: EnvChanges | None = None) -> dict[str, int]:
     """Callgrind's totals (event name -> count: Ir, I1mr, ...) for running `workload` once, in ENV with `env`'s
     changes, with the cache simulation of CACHES; "Ir_gc" is the part of Ir in the cyclic GC."""
+    return count_run(python, workload, env)[0]
+
+
+def count_run(python: Path, workload: Path, env: EnvChanges | None = None) -> tuple[dict[str, int], dict[str, int]]:
+    """count_events() of one run, and the exclusive instructions of each function that ran at least
+    FUNCTION_FLOOR of them."""
     with tempfile.TemporaryDirectory(prefix="ownbench-callgrind-") as tmp:
         out = Path(tmp) / "callgrind.out"
         command = [
@@ -88,7 +128,8 @@ def count_events(python: Path, workload: Path, env: EnvChanges | None = None) ->
             raise ToolkitError(f"no call to {GC_ENTRY}() in callgrind's profile of {python} running "
                                f"{workload.name}: is the interpreter stripped of its symbols?")
         counts = dict(zip(events.group(1).split(), map(int, totals.group(1).split()), strict=True))
-        return counts | {"Ir_gc": in_gc}
+        functions = {name: n for name, n in instructions_by_function(text).items() if n >= FUNCTION_FLOOR}
+        return counts | {"Ir_gc": in_gc}, functions
 
 
 def count_instructions(python: Path, workload: Path, env: EnvChanges | None = None) -> int:
@@ -110,21 +151,32 @@ def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -
         counts: dict[str, list[int]] = {}
         i1_misses: dict[str, list[int]] = {}
         in_gc: dict[str, list[int]] = {}
+        functions: dict[str, dict[str, int]] = {}
         for workload in workloads():
-            runs = [count_events(inst.python, workload, inst.variant.environment())
+            runs = [count_run(inst.python, workload, inst.variant.environment())
                     for _ in range(profile.callgrind_repeats)]
-            counts[workload.stem] = [r["Ir"] for r in runs]
-            i1_misses[workload.stem] = [r["I1mr"] for r in runs]
-            in_gc[workload.stem] = [r["Ir_gc"] for r in runs]
+            counts[workload.stem] = [r["Ir"] for r, _ in runs]
+            i1_misses[workload.stem] = [r["I1mr"] for r, _ in runs]
+            in_gc[workload.stem] = [r["Ir_gc"] for r, _ in runs]
+            functions[workload.stem] = runs[0][1]
             note(f"{label} {workload.stem}: {counts[workload.stem][0]:,} instructions, "
                  f"{i1_misses[workload.stem][0]:,} I1 misses, {in_gc[workload.stem][0]:,} in the GC")
         write_json(target, {"variant": label, "build_key": build_key, "instructions": counts,
-                            "i1_misses": i1_misses, "gc_instructions": in_gc})
+                            "i1_misses": i1_misses, "gc_instructions": in_gc, "functions": functions})
+
+
+def load_callgrind_json(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Variant label -> the contents of callgrind/<variant file name>.json."""
+    return {label_of_file(p.stem): read_json(p) for p in sorted((out_dir / "callgrind").glob("*.json"))}
 
 
 def load_callgrind(out_dir: Path, event: str = "instructions") -> dict[str, dict[str, list[int]]]:
     """Variant label -> workload -> counts of `event` ("instructions", or "i1_misses" and "gc_instructions", which
-    older runs lack)
-    from callgrind/<variant file name>.json."""
-    found = {label_of_file(p.stem): read_json(p) for p in sorted((out_dir / "callgrind").glob("*.json"))}
-    return {label: data[event] for label, data in found.items() if event in data}
+    older runs lack) from callgrind/<variant file name>.json."""
+    return {label: data[event] for label, data in load_callgrind_json(out_dir).items() if event in data}
+
+
+def load_functions(out_dir: Path) -> dict[str, dict[str, dict[str, int]]]:
+    """Variant label -> workload -> function -> exclusive instructions of the first run (runs made before the
+    toolkit kept them have none)."""
+    return {label: data["functions"] for label, data in load_callgrind_json(out_dir).items() if "functions" in data}
