@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .markdown import table
+from .markdown import code, table
 from .variants import ownership_labels
 
 ROWS = 6
@@ -36,7 +36,7 @@ def millions(n: int, signed: bool = False) -> str:
 
 
 def workload_table(counts: Mapping[str, Mapping[str, int]], order: list[str], owner: str, bases: list[str]) -> str:
-    rows = [[f"`{f}`".replace("|", "\\|"), *(millions(counts[v].get(f, 0)) for v in order),
+    rows = [[code(f), *(millions(counts[v].get(f, 0)) for v in order),
              *(millions(difference(counts[owner], counts[b], f), signed=True) for b in bases)]
             for f in ranked_functions(counts, owner, bases)]
     return table(["function", *(f"{v} (M)" for v in order), *(f"{owner} − {b} (M)" for b in bases)], rows)

@@ -12,3 +12,8 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def code(text: str) -> str:
+    """`text` as inline code in a Markdown table cell."""
+    return f"`{text}`".replace("|", "\\|")

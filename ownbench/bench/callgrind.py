@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,57 +48,48 @@ def workloads() -> list[Path]:
     return sorted(WORKLOAD_DIR.glob("*.py"))
 
 
-def instructions_in_gc(profile: str) -> int:
-    """Instructions (Ir) inside calls to GC_ENTRY from outside it, in the text of a callgrind profile whose first
-    event is Ir: the inclusive cost of every collection."""
+def instruction_costs(profile: str) -> Iterator[tuple[str, str | None, int]]:
+    """The Ir (first event) of each cost line in the text of a callgrind profile, as (function, callee, Ir): callee
+    is None for the function's own cost, the called function for a call's inclusive cost. Names come back from
+    callgrind's name compression as written, a recursion level's suffix ('2) included."""
     names: dict[str, str] = {}
-    caller = callee = ""
-    positions, total, call_cost_next = 1, 0, False
-    for line in profile.splitlines():
-        if call_cost_next:
-            call_cost_next = False
-            if callee.startswith(GC_ENTRY) and not caller.startswith(GC_ENTRY):
-                total += int(line.split()[positions])
-        elif line.startswith("positions:"):
-            positions = len(line.split()) - 1
-        elif line.startswith(("fn=", "cfn=")):
-            key, _, rest = line.partition("=")
-            found = CALLED.match(rest)
-            if found and found.group(2) is not None:
-                names[found.group(1)] = found.group(2)
-            name = names[found.group(1)] if found else rest
-            caller, callee = (name, callee) if key == "fn" else (caller, name)
-        elif line.startswith("calls="):
-            call_cost_next = True
-    return total
-
-
-def instructions_by_function(profile: str) -> dict[str, int]:
-    """Exclusive instructions (Ir, the first event) of each function in the text of a callgrind profile: its own
-    cost lines, not the inclusive cost of the calls it makes; a recursion level's suffix ('2) is merged into its
-    function."""
-    names: dict[str, str] = {}
-    found: dict[str, int] = {}
-    function = ""
+    function, callee = "", None
     positions, call_cost_next = 1, False
     for line in profile.splitlines():
-        if call_cost_next:
-            call_cost_next = False
-        elif line.startswith("positions:"):
+        if line.startswith("positions:"):
             positions = len(line.split()) - 1
         elif line.startswith(("fn=", "cfn=")):
             key, _, rest = line.partition("=")
             named = CALLED.match(rest)
             if named and named.group(2) is not None:
                 names[named.group(1)] = named.group(2)
-            if key == "fn":
-                function = RECURSION.sub("", names[named.group(1)] if named else rest)
+            name = names[named.group(1)] if named else rest
+            function, callee = (name, callee) if key == "fn" else (function, name)
         elif line.startswith("calls="):
             call_cost_next = True
         elif line[:1].isdigit() or line[:1] in "+-*":
             costs = line.split()
             if len(costs) > positions:
-                found[function] = found.get(function, 0) + int(costs[positions])
+                yield function, callee if call_cost_next else None, int(costs[positions])
+            call_cost_next = False
+
+
+def instructions_in_gc(profile: str) -> int:
+    """Instructions (Ir) inside calls to GC_ENTRY from outside it, in the text of a callgrind profile whose first
+    event is Ir: the inclusive cost of every collection."""
+    return sum(ir for function, callee, ir in instruction_costs(profile)
+               if callee is not None and callee.startswith(GC_ENTRY) and not function.startswith(GC_ENTRY))
+
+
+def instructions_by_function(profile: str) -> dict[str, int]:
+    """Exclusive instructions (Ir, the first event) of each function in the text of a callgrind profile: its own
+    cost lines, not the inclusive cost of the calls it makes; a recursion level's suffix ('2) is merged into its
+    function."""
+    found: dict[str, int] = {}
+    for function, callee, ir in instruction_costs(profile):
+        if callee is None:
+            name = RECURSION.sub("", function)
+            found[name] = found.get(name, 0) + ir
     return found
 
 

@@ -6,6 +6,7 @@ import ast
 import json
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
@@ -83,32 +84,42 @@ def turns_done(stdout: str, title: str) -> int:
         raise ToolkitError(f"{title} printed no turn count: {stdout[-500:]!r}") from None
 
 
-def profile_one(perf_path: str, inst: Installed, workload: str, seconds: float, target: Path) -> None:
-    """perf record one workload on one variant, then keep perf's report (not perf.data) in `target`."""
-    title = f"{workload} on {inst.variant.label}"
+def record_one(perf_path: str, inst: Installed, workload: str, seconds: float, target: Path, title: str,
+               events: Sequence[str], keep: Callable[[str, Path], str]) -> None:
+    """perf record `events` while one workload runs for `seconds` on one variant, then write to `target` the run's
+    RunInfo and what keep(perf, perf.data) makes of the recording (perf.data itself is deleted)."""
     command = [str(inst.python), "-s", str(WORKLOAD_DIR / f"{workload}.py"), "--seconds", f"{seconds:g}"]
     with tempfile.TemporaryDirectory(prefix="ownbench-perf-") as tmp, console.status(f"perf record: {title}"):
         data = Path(tmp) / "perf.data"
-        stdout = perf.record(perf_path, data, command, inst.variant.environment(), title)
-        text = perf.report(perf_path, data)
+        stdout = perf.record(perf_path, data, command, inst.variant.environment(), title, events)
+        text = keep(perf_path, data)
     info = RunInfo(inst.variant.label, workload, build_key_of(inst.manifest), seconds, turns_done(stdout, title),
                    time.strftime("%Y-%m-%d"))
-    perf.parse_report(text)  # a report without symbols is an error, not a file
     write_text(target, HEADER + json.dumps(asdict(info)) + "\n" + text)
+
+
+def report_with_symbols(perf_path: str, data: Path) -> str:
+    """perf's report of `data`; a report without symbols is an error, not a file."""
+    text = perf.report(perf_path, data)
+    perf.parse_report(text)
+    return text
+
+
+def switch_counts(perf_path: str, data: Path) -> str:
+    return switches.format_counts(switches.read_switches(perf_path, data))
+
+
+def profile_one(perf_path: str, inst: Installed, workload: str, seconds: float, target: Path) -> None:
+    """perf record one workload on one variant, then keep perf's report (not perf.data) in `target`."""
+    record_one(perf_path, inst, workload, seconds, target, f"{workload} on {inst.variant.label}", perf.SAMPLING,
+               report_with_symbols)
 
 
 def record_switches_one(perf_path: str, inst: Installed, workload: str, seconds: float, target: Path) -> None:
     """Record every context switch of a workload run for `seconds` on one variant; keep the switches counted by
     kind and site (not perf.data) in `target`."""
-    title = f"context switches of {workload} on {inst.variant.label}"
-    command = [str(inst.python), "-s", str(WORKLOAD_DIR / f"{workload}.py"), "--seconds", f"{seconds:g}"]
-    with tempfile.TemporaryDirectory(prefix="ownbench-perf-") as tmp, console.status(f"perf record: {title}"):
-        data = Path(tmp) / "perf.data"
-        stdout = perf.record(perf_path, data, command, inst.variant.environment(), title, switches.EVENTS)
-        found = switches.read_switches(perf_path, data)
-    info = RunInfo(inst.variant.label, workload, build_key_of(inst.manifest), seconds, turns_done(stdout, title),
-                   time.strftime("%Y-%m-%d"))
-    write_text(target, HEADER + json.dumps(asdict(info)) + "\n" + switches.format_counts(found))
+    record_one(perf_path, inst, workload, seconds, target,
+               f"context switches of {workload} on {inst.variant.label}", switches.EVENTS, switch_counts)
 
 
 def is_done(target: Path, inst: Installed, seconds: float) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..markdown import table
+from ..markdown import code, table
 from .gaps import beyond, comparisons
 from .perf import EVENT, Profile
 from .switches import KINDS, SITE_FRAMES, Switches
@@ -47,11 +47,6 @@ class SwitchRun:
 
 def percent(fraction: float) -> str:
     return f"{100 * fraction:.2f} %"
-
-
-def code(symbol: str) -> str:
-    """A symbol as a Markdown table cell."""
-    return f"`{symbol}`".replace("|", "\\|")
 
 
 def samples_table(runs: Mapping[str, Run]) -> str:
