@@ -18,7 +18,7 @@ from .bench.single_thread import suite_file as single_thread_file
 from .console import step
 from .errors import ToolkitError
 from .headline import headline_markdown
-from .instruction_gaps import function_gaps_section
+from .instruction_gaps import ATOMICS, function_gaps_section
 from .markdown import ordered, table
 from .ownership_report import against_ft, ownership_section
 from .plots import grouped_bars, ratio_points
@@ -400,6 +400,7 @@ class ReportWriter:
         gaps = function_gaps_section(load_functions(self.out_dir), order)
         if gaps is not None:
             self.sections.append(gaps)
+        self.atomics(order, counts)
 
     def outside_gc(self, order: list[str], instructions: dict[str, dict[str, list[int]]]) -> None:
         """The counts of `instructions` (each run's total) less each run's instructions in the GC."""
@@ -440,6 +441,35 @@ class ReportWriter:
             "differences of a few percent that come with such a miss difference are layout, not the code path.", "",
             workload_table(order, owners, rows)]))
         self.summary["i1_misses"] = misses
+
+    def atomics(self, order: list[str], instructions: dict[str, dict[str, int]]) -> None:
+        """The atomic read-modify-writes each workload executed (first run: the count does not vary), and where."""
+        data = load_callgrind(self.out_dir, "atomics")
+        order = [v for v in order if v in data]
+        if not order:
+            return
+        workloads = sorted(data[order[0]])
+        atomics = {v: {w: data[v][w][0] for w in workloads if w in data[v]} for v in order}
+        owners = against_ft(order)
+        rows = [[w, *(f"{atomics[v][w]:,} ({1000 * atomics[v][w] / instructions[v][w]:.2f})"
+                      if w in atomics[v] else "-" for v in order),
+                 *(f"{atomics[v][w] / atomics['ft'][w]:.3f}" if w in atomics[v] and atomics["ft"].get(w) else "-"
+                   for v in owners)] for w in workloads]
+        self.sections.append("\n".join([
+            "## Atomic read-modify-writes (callgrind)", "",
+            "The instructions of each workload that are atomic read-modify-writes (`lock`-prefixed and `xchg` with "
+            "memory on x86-64; LSE atomics and store-exclusives on arm64), counted at every address where "
+            "`objdump` finds one, in every object file the run executed (the interpreter, its extension modules, "
+            "the C library); in parentheses, per 1,000 instructions. Each counts as one instruction above, but an "
+            "uncontended one costs the core many times a plain store, and more when another core holds its cache "
+            "line: these are what `ft`'s per-object locks and shared reference counts cost one thread, the cost "
+            "the ownership design removes from objects their thread owns. Deterministic, like the instruction "
+            "counts.", "",
+            workload_table(order, owners, rows)]))
+        self.summary["atomics"] = atomics
+        gaps = function_gaps_section(load_functions(self.out_dir, "atomic_functions"), order, ATOMICS)
+        if gaps is not None:
+            self.sections.append(gaps)
 
     def ownership(self) -> None:
         found = ownership_section(self.out_dir, self.variants, int(self.run["machine"]["cores"]),

@@ -27,7 +27,7 @@ BUILD_PACKAGES: tuple[str, ...] = (
     "uuid-dev",
     "libzstd-dev",
 )
-BENCH_PACKAGES: tuple[str, ...] = ("valgrind", "util-linux")
+BENCH_PACKAGES: tuple[str, ...] = ("valgrind", "util-linux", "binutils")
 PROFILE_PACKAGES: tuple[str, ...] = ("linux-perf",)
 """`./toolkit profile` only: not part of reproduce's preflight nor of the Docker image."""
 

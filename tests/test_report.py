@@ -138,10 +138,10 @@ def test_exclusive_instructions_leave_out_calls_and_merge_recursion_levels() -> 
 @pytest.mark.usefixtures("valgrind")
 def test_exclusive_instructions_of_a_real_run_add_up_to_its_total() -> None:
     startup = next(w for w in workloads() if w.stem == "startup")
-    events, functions = count_run(Path(sys.executable), startup)
-    assert min(functions.values()) >= FUNCTION_FLOOR
+    run = count_run(Path(sys.executable), startup)
+    assert min(run.functions.values()) >= FUNCTION_FLOOR
     # The functions under the floor are many but small: what is kept is most of the total, never more.
-    assert 0.5 * events["Ir"] < sum(functions.values()) <= events["Ir"]
+    assert 0.5 * run.events["Ir"] < sum(run.functions.values()) <= run.events["Ir"]
 
 
 def test_function_gaps_rank_what_owner_runs_more_and_fewer_of(results_dir: Path) -> None:

@@ -1,4 +1,5 @@
-"""Instruction counts and simulated instruction-cache misses of small workloads under valgrind's callgrind.
+"""Instruction counts, simulated instruction-cache misses and atomic read-modify-writes of small workloads under
+valgrind's callgrind.
 
 The cache geometry is fixed (CACHES), not the host's, so that counts from different
 machines compare. Equal instruction counts with different I1 misses mean a
@@ -8,6 +9,8 @@ The instructions spent in the cyclic GC are counted apart: free-threaded 3.14 de
 collection from the process's memory use (`gc_should_collect_mem_usage()`), which valgrind's own memory changes,
 so the number of collections in one workload varies between runs by about 1.4 M instructions a collection. The
 count outside the GC does not.
+
+The atomic read-modify-writes (bench/atomics.py) are what the instruction counts treat as one instruction each.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,8 @@ from ..errors import ToolkitError
 from ..process import EnvChanges, environment
 from ..results import read_json, write_json
 from ..variants import label_of_file
+from .atomics import atomics_by_function
+from .callgrind_profile import RECURSION, cost_lines
 from .profiles import Profile
 from .raw_records import build_key_of, is_current
 
@@ -36,11 +41,10 @@ TOTALS = re.compile(r"^(?:summary|totals):\s+(.+)$", re.MULTILINE)
 # Neoverse N1); a last level that the workloads fit in.
 CACHES = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64")
 GC_ENTRY = "gc_collect_main"  # every collection, automatic, manual or at shutdown, from 3.11 to 3.14 (and clones)
-CALLED = re.compile(r"\((\d+)\)(?: (.*))?")
-RECURSION = re.compile(r"'\d+$")
-"""The suffix callgrind gives a function's deeper recursion levels (_PyEval_EvalFrameDefault'2)."""
 FUNCTION_FLOOR = 100_000
 """Functions that ran fewer exclusive instructions in a workload are not kept."""
+ATOMIC_FLOOR = 1_000
+"""Functions that executed fewer atomic read-modify-writes in a workload are not kept."""
 ENV = {"PYTHONHASHSEED": "0", "LC_ALL": "C", "PATH": "/usr/bin:/bin"}  # fixed hashing: no -I, which ignores it
 
 
@@ -48,37 +52,11 @@ def workloads() -> list[Path]:
     return sorted(WORKLOAD_DIR.glob("*.py"))
 
 
-def instruction_costs(profile: str) -> Iterator[tuple[str, str | None, int]]:
-    """The Ir (first event) of each cost line in the text of a callgrind profile, as (function, callee, Ir): callee
-    is None for the function's own cost, the called function for a call's inclusive cost. Names come back from
-    callgrind's name compression as written, a recursion level's suffix ('2) included."""
-    names: dict[str, str] = {}
-    function, callee = "", None
-    positions, call_cost_next = 1, False
-    for line in profile.splitlines():
-        if line.startswith("positions:"):
-            positions = len(line.split()) - 1
-        elif line.startswith(("fn=", "cfn=")):
-            key, _, rest = line.partition("=")
-            named = CALLED.match(rest)
-            if named and named.group(2) is not None:
-                names[named.group(1)] = named.group(2)
-            name = names[named.group(1)] if named else rest
-            function, callee = (name, callee) if key == "fn" else (function, name)
-        elif line.startswith("calls="):
-            call_cost_next = True
-        elif line[:1].isdigit() or line[:1] in "+-*":
-            costs = line.split()
-            if len(costs) > positions:
-                yield function, callee if call_cost_next else None, int(costs[positions])
-            call_cost_next = False
-
-
 def instructions_in_gc(profile: str) -> int:
     """Instructions (Ir) inside calls to GC_ENTRY from outside it, in the text of a callgrind profile whose first
     event is Ir: the inclusive cost of every collection."""
-    return sum(ir for function, callee, ir in instruction_costs(profile)
-               if callee is not None and callee.startswith(GC_ENTRY) and not function.startswith(GC_ENTRY))
+    return sum(c.ir for c in cost_lines(profile)
+               if c.callee is not None and c.callee.startswith(GC_ENTRY) and not c.function.startswith(GC_ENTRY))
 
 
 def instructions_by_function(profile: str) -> dict[str, int]:
@@ -86,42 +64,61 @@ def instructions_by_function(profile: str) -> dict[str, int]:
     cost lines, not the inclusive cost of the calls it makes; a recursion level's suffix ('2) is merged into its
     function."""
     found: dict[str, int] = {}
-    for function, callee, ir in instruction_costs(profile):
-        if callee is None:
-            name = RECURSION.sub("", function)
-            found[name] = found.get(name, 0) + ir
+    for c in cost_lines(profile):
+        if c.callee is None:
+            name = RECURSION.sub("", c.function)
+            found[name] = found.get(name, 0) + c.ir
     return found
 
 
-def count_events(python: Path, workload: Path, env: EnvChanges | None = None) -> dict[str, int]:
-    """Callgrind's totals (event name -> count: Ir, I1mr, ...) for running `workload` once, in ENV with `env`'s
-    changes, with the cache simulation of CACHES; "Ir_gc" is the part of Ir in the cyclic GC."""
-    return count_run(python, workload, env)[0]
+@dataclass(frozen=True)
+class CallgrindRun:
+    """What one callgrind run of a workload gave."""
+
+    events: dict[str, int]
+    """Callgrind's totals (event name -> count: Ir, I1mr, ...), "Ir_gc", the part of Ir in the cyclic GC, and
+    "atomics", the atomic read-modify-writes executed."""
+    functions: dict[str, int]
+    """Exclusive instructions of each function that ran at least FUNCTION_FLOOR of them."""
+    atomic_functions: dict[str, int]
+    """Atomic read-modify-writes each function that executed at least ATOMIC_FLOOR of them executed itself."""
 
 
-def count_run(python: Path, workload: Path, env: EnvChanges | None = None) -> tuple[dict[str, int], dict[str, int]]:
-    """count_events() of one run, and the exclusive instructions of each function that ran at least
-    FUNCTION_FLOOR of them."""
+def profile_text(command: list[str], what: str, env: EnvChanges | None = None) -> str:
+    """The text of callgrind's profile of `command` (with the cache simulation of CACHES and each instruction's
+    counts), run in ENV with `env`'s changes; `what` names the run in errors."""
     with tempfile.TemporaryDirectory(prefix="ownbench-callgrind-") as tmp:
         out = Path(tmp) / "callgrind.out"
-        command = [
-            "valgrind", "--tool=callgrind", "--cache-sim=yes", *CACHES, f"--callgrind-out-file={out}",
-            str(python), "-s", str(workload),
-        ]
-        result = subprocess.run(command, capture_output=True, text=True, env=environment(env, base=ENV), check=False)
+        result = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--cache-sim=yes", *CACHES, "--dump-instr=yes",
+             f"--callgrind-out-file={out}", *command],
+            capture_output=True, text=True, env=environment(env, base=ENV), check=False)
         if result.returncode != 0:
-            raise ToolkitError(f"callgrind failed on {workload.name} with {python}:\n{result.stderr[-2000:]}")
-        text = out.read_text()
-        events, totals = EVENTS.search(text), TOTALS.search(text)
-        if not events or not totals:
-            raise ToolkitError(f"no events or totals in callgrind output of {workload.name}")
-        in_gc = instructions_in_gc(text)
-        if not in_gc:  # every run collects at shutdown: the symbol is missing, not the collection
-            raise ToolkitError(f"no call to {GC_ENTRY}() in callgrind's profile of {python} running "
-                               f"{workload.name}: is the interpreter stripped of its symbols?")
-        counts = dict(zip(events.group(1).split(), map(int, totals.group(1).split()), strict=True))
-        functions = {name: n for name, n in instructions_by_function(text).items() if n >= FUNCTION_FLOOR}
-        return counts | {"Ir_gc": in_gc}, functions
+            raise ToolkitError(f"callgrind failed on {what}:\n{result.stderr[-2000:]}")
+        return out.read_text()
+
+
+def count_events(python: Path, workload: Path, env: EnvChanges | None = None) -> dict[str, int]:
+    """CallgrindRun.events of running `workload` once."""
+    return count_run(python, workload, env).events
+
+
+def count_run(python: Path, workload: Path, env: EnvChanges | None = None) -> CallgrindRun:
+    """Callgrind's counts of running `workload` once with `python`, in ENV with `env`'s changes."""
+    text = profile_text([str(python), "-s", str(workload)], f"{workload.name} with {python}", env)
+    events, totals = EVENTS.search(text), TOTALS.search(text)
+    if not events or not totals:
+        raise ToolkitError(f"no events or totals in callgrind output of {workload.name}")
+    in_gc = instructions_in_gc(text)
+    if not in_gc:  # every run collects at shutdown: the symbol is missing, not the collection
+        raise ToolkitError(f"no call to {GC_ENTRY}() in callgrind's profile of {python} running "
+                           f"{workload.name}: is the interpreter stripped of its symbols?")
+    counts = dict(zip(events.group(1).split(), map(int, totals.group(1).split()), strict=True))
+    atomics = atomics_by_function(text)
+    return CallgrindRun(
+        counts | {"Ir_gc": in_gc, "atomics": sum(atomics.values())},
+        {name: n for name, n in instructions_by_function(text).items() if n >= FUNCTION_FLOOR},
+        {name: n for name, n in atomics.items() if n >= ATOMIC_FLOOR})
 
 
 def count_instructions(python: Path, workload: Path, env: EnvChanges | None = None) -> int:
@@ -144,17 +141,23 @@ def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -
         i1_misses: dict[str, list[int]] = {}
         in_gc: dict[str, list[int]] = {}
         functions: dict[str, dict[str, int]] = {}
+        atomics: dict[str, list[int]] = {}
+        atomic_functions: dict[str, dict[str, int]] = {}
         for workload in workloads():
             runs = [count_run(inst.python, workload, inst.variant.environment())
                     for _ in range(profile.callgrind_repeats)]
-            counts[workload.stem] = [r["Ir"] for r, _ in runs]
-            i1_misses[workload.stem] = [r["I1mr"] for r, _ in runs]
-            in_gc[workload.stem] = [r["Ir_gc"] for r, _ in runs]
-            functions[workload.stem] = runs[0][1]
+            counts[workload.stem] = [r.events["Ir"] for r in runs]
+            i1_misses[workload.stem] = [r.events["I1mr"] for r in runs]
+            in_gc[workload.stem] = [r.events["Ir_gc"] for r in runs]
+            atomics[workload.stem] = [r.events["atomics"] for r in runs]
+            functions[workload.stem] = runs[0].functions
+            atomic_functions[workload.stem] = runs[0].atomic_functions
             note(f"{label} {workload.stem}: {counts[workload.stem][0]:,} instructions, "
-                 f"{i1_misses[workload.stem][0]:,} I1 misses, {in_gc[workload.stem][0]:,} in the GC")
+                 f"{i1_misses[workload.stem][0]:,} I1 misses, {in_gc[workload.stem][0]:,} in the GC, "
+                 f"{atomics[workload.stem][0]:,} atomic read-modify-writes")
         write_json(target, {"variant": label, "build_key": build_key, "instructions": counts,
-                            "i1_misses": i1_misses, "gc_instructions": in_gc, "functions": functions})
+                            "i1_misses": i1_misses, "gc_instructions": in_gc, "atomics": atomics,
+                            "functions": functions, "atomic_functions": atomic_functions})
 
 
 def load_callgrind_json(out_dir: Path) -> dict[str, dict[str, Any]]:
@@ -168,7 +171,8 @@ def load_callgrind(out_dir: Path, event: str = "instructions") -> dict[str, dict
     return {label: data[event] for label, data in load_callgrind_json(out_dir).items() if event in data}
 
 
-def load_functions(out_dir: Path) -> dict[str, dict[str, dict[str, int]]]:
-    """Variant label -> workload -> function -> exclusive instructions of the first run (runs made before the
-    toolkit kept them have none)."""
-    return {label: data["functions"] for label, data in load_callgrind_json(out_dir).items() if "functions" in data}
+def load_functions(out_dir: Path, kind: str = "functions") -> dict[str, dict[str, dict[str, int]]]:
+    """Variant label -> workload -> function -> exclusive instructions of the first run, or with `kind`
+    "atomic_functions" the atomic read-modify-writes it executed (runs made before the toolkit kept them have
+    none)."""
+    return {label: data[kind] for label, data in load_callgrind_json(out_dir).items() if kind in data}

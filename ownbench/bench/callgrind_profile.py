@@ -1,0 +1,70 @@
+"""Reading the text of a callgrind profile: its cost lines, with callgrind's name and position compression undone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+CALLED = re.compile(r"\((\d+)\)(?: (.*))?")
+"""A compressed name: '(12) name' defines number 12, '(12)' refers to it."""
+RECURSION = re.compile(r"'\d+$")
+"""The suffix callgrind gives a function's deeper recursion levels (_PyEval_EvalFrameDefault'2)."""
+
+
+class CostLine(NamedTuple):
+    """One cost line of a callgrind profile: its Ir (first event) in `function` of `object`; `callee` is the called
+    function for a call's inclusive cost and None for the function's own; `address` is the instruction's address in
+    its object file (profiles made with --dump-instr=yes), else None."""
+
+    object: str
+    function: str
+    callee: str | None
+    address: int | None
+    ir: int
+
+
+def position(token: str, last: int) -> int:
+    """A subposition of a cost line: absolute (hex or decimal), relative to the last one (+n, -n) or the same (*)."""
+    if token == "*":
+        return last
+    if token[0] in "+-":
+        return last + int(token)
+    return int(token, 0)
+
+
+def cost_lines(profile: str) -> Iterator[CostLine]:
+    """The cost lines of the text of a callgrind profile. Names come back from callgrind's name compression as
+    written, a recursion level's suffix ('2) included; subpositions from its position compression."""
+    names: dict[str, dict[str, str]] = {"ob": {}, "fn": {}}
+    current = {"ob": "", "fn": ""}
+    callee: str | None = None
+    positions: list[str] = ["line"]
+    last = [0]
+    call_cost_next = False
+    for line in profile.splitlines():
+        if line.startswith("positions:"):
+            positions = line.split()[1:]
+            last = [0] * len(positions)
+            continue
+        key, equals, rest = line.partition("=")
+        if equals and key in ("ob", "fn", "cob", "cfn"):
+            kind = key.removeprefix("c")
+            named = CALLED.match(rest)
+            if named and named.group(2) is not None:
+                names[kind][named.group(1)] = named.group(2)
+            name = names[kind][named.group(1)] if named else rest
+            if key == "cfn":
+                callee = name
+            elif key in current:
+                current[key] = name
+        elif key == "calls" and equals:
+            call_cost_next = True
+        elif line and (line[0].isdigit() or line[0] in "+-*"):
+            costs = line.split()
+            if len(costs) > len(positions):
+                last = [position(t, p) for t, p in zip(costs, last, strict=False)]
+                address = last[positions.index("instr")] if "instr" in positions else None
+                yield CostLine(current["ob"], current["fn"], callee if call_cost_next else None, address,
+                               int(costs[len(positions)]))
+            call_cost_next = False
