@@ -10,6 +10,7 @@ from typing import Any
 
 import pyperf
 
+from .bench.atomic_cost import load_atomic_cost
 from .bench.callgrind import load_callgrind, load_functions
 from .bench.legacy import legacy_summary, load_legacy
 from .bench.pyperformance_runner import suite_file
@@ -451,10 +452,22 @@ class ReportWriter:
         workloads = sorted(data[order[0]])
         atomics = {v: {w: data[v][w][0] for w in workloads if w in data[v]} for v in order}
         owners = against_ft(order)
+        cost = load_atomic_cost(self.out_dir)
         rows = [[w, *(f"{atomics[v][w]:,} ({1000 * atomics[v][w] / instructions[v][w]:.2f})"
                       if w in atomics[v] else "-" for v in order),
                  *(f"{atomics[v][w] / atomics['ft'][w]:.3f}" if w in atomics[v] and atomics["ft"].get(w) else "-"
-                   for v in owners)] for w in workloads]
+                   for v in owners),
+                 *(f"{(atomics['ft'][w] - atomics[v][w]) * cost['atomic_ns'] / 1e6:.2f}"
+                   if cost and w in atomics[v] and w in atomics["ft"] else "-" for v in owners)]
+                for w in workloads]
+        columns = ["workload", *order, *(f"{v} / ft" for v in owners),
+                   *(f"ft − {v}, at {cost['atomic_ns']:.2f} ns each (ms)" for v in owners if cost)]
+        measured = ([f"On this machine an atomic read-modify-write took {cost['atomic_ns']:.2f} ns "
+                     f"(`bench/atomics/atomic_cost.c`: a chain of uncontended fetch-adds, median of "
+                     f"{cost['rounds']} rounds; a plain increment of memory {cost['plain_ns']:.2f} ns). At that "
+                     "cost, the last columns estimate the time the atomics that ft executes and an ownership build "
+                     "does not take: an estimate, since real code overlaps some of an atomic's latency with other "
+                     "work, and more when another core holds the line.", ""] if cost else [])
         self.sections.append("\n".join([
             "## Atomic read-modify-writes (callgrind)", "",
             "The instructions of each workload that are atomic read-modify-writes (`lock`-prefixed and `xchg` with "
@@ -464,9 +477,11 @@ class ReportWriter:
             "uncontended one costs the core many times a plain store, and more when another core holds its cache "
             "line: these are what `ft`'s per-object locks and shared reference counts cost one thread, the cost "
             "the ownership design removes from objects their thread owns. Deterministic, like the instruction "
-            "counts.", "",
-            workload_table(order, owners, rows)]))
+            "counts.", "", *measured,
+            table(columns, rows)]))
         self.summary["atomics"] = atomics
+        if cost:
+            self.summary["atomic_cost_ns"] = cost["atomic_ns"]
         gaps = function_gaps_section(load_functions(self.out_dir, "atomic_functions"), order, ATOMICS)
         if gaps is not None:
             self.sections.append(gaps)

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from test_report import host_installed
 
+from ownbench.bench.atomic_cost import FILE_NAME, run_atomic_cost
 from ownbench.bench.atomics import atomics_by_function, is_atomic
 from ownbench.bench.callgrind import ATOMIC_FLOOR, profile_text
 from ownbench.bench.callgrind_profile import CostLine, cost_lines
+from ownbench.errors import ToolkitError
 from ownbench.headline import critical_section_rows
 from ownbench.pipeline import record_run
 from ownbench.report import write_report
@@ -134,3 +136,28 @@ def test_the_report_counts_atomics_and_ranks_where_they_are(tmp_path: Path) -> N
     assert summary["atomics"]["owner"]["critical_sections"] == 131_000
     assert ["Critical sections: atomic read-modify-writes executed, owner / ft", "0.094 (131,000 / 1,390,000)",
             "callgrind, deterministic; what ft's locks cost"] in critical_section_rows(summary)
+
+
+def test_the_cost_of_an_atomic_is_measured() -> None:
+    if shutil.which("gcc") is None:
+        pytest.skip("no C compiler")
+    cost = run_atomic_cost(200_000)
+    assert cost["operations"] == 200_000 and cost["rounds"] == 11
+    assert 0 < cost["plain_ns"] < 1_000 and 0 < cost["atomic_ns"] < 1_000
+    with pytest.raises(ToolkitError, match="must be at least 1, not -5"):
+        run_atomic_cost(-5)
+
+
+def test_the_report_puts_a_time_on_the_atomics_ft_executes_and_owner_does_not(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    record_run(out, "test", "callgrind", [host_installed("stock"), host_installed("ft")])
+    write_counts(out, {"stock": 2_000, "ft": 1_390_000, "owner": 131_000},
+                 {"stock": {}, "ft": {}, "owner": {}})
+    write_json(out / FILE_NAME, {"atomic_ns": 6.0, "plain_ns": 2.0, "operations": 1000, "rounds": 11})
+    report = write_report(out).read_text()
+    assert "an atomic read-modify-write took 6.00 ns" in report
+    assert "| workload | stock | ft | owner | owner / ft | ft − owner, at 6.00 ns each (ms) |" in report
+    assert "| 131,000 (131.00) | 0.094 | 7.55 |" in report  # (1,390,000 - 131,000) x 6 ns
+    summary = read_json(out / "summary.json")
+    assert summary["atomic_cost_ns"] == 6.0
+    assert "ft's extra ones take about 7.6 ms" in critical_section_rows(summary)[1][2]

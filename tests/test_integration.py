@@ -89,6 +89,7 @@ def test_debian_fetch_build_stock_regrtest_bench_report(shared_build: None, tmp_
     assert "### Steal round trip" in report and "### Thread-local scaling" in report
     summary = json.loads((out / "summary.json").read_text())
     assert summary["instructions"]["stock"]["startup"] > 1_000_000
+    assert "## Atomic read-modify-writes (callgrind)" in report and summary["atomic_cost_ns"] > 0
 
 
 @pytest.mark.integration

@@ -234,8 +234,11 @@ def test_callgrind_counts_run_with_the_policy(fake_owner: Path, tmp_path: Path,
 
     monkeypatch.setattr(callgrind.system_deps, "ensure_packages", lambda packages: None)
     monkeypatch.setattr(callgrind.subprocess, "run", fake_valgrind)
+    measured: list[Path] = []
+    monkeypatch.setattr(callgrind, "measure_atomic_cost", measured.append)
     out = tmp_path / "results"
     callgrind.run_callgrind(owners(), TINY, out)
+    assert measured == [out]
     per_variant = len(callgrind.workloads())
     assert [e.get(POLICY_ENV) for e in envs] == [None] * per_variant + ["transfer"] * per_variant
     assert all(e["PYTHONHASHSEED"] == "0" for e in envs)

@@ -29,6 +29,7 @@ from ..errors import ToolkitError
 from ..process import EnvChanges, environment
 from ..results import read_json, write_json
 from ..variants import label_of_file
+from .atomic_cost import measure_atomic_cost
 from .atomics import atomics_by_function
 from .callgrind_profile import RECURSION, cost_lines
 from .profiles import Profile
@@ -127,7 +128,8 @@ def count_instructions(python: Path, workload: Path, env: EnvChanges | None = No
 
 
 def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -> None:
-    """Count instructions of every workload on every variant (one JSON per variant)."""
+    """Count instructions of every workload on every variant (one JSON per variant), and measure what an atomic
+    costs this machine."""
     system_deps.ensure_packages(system_deps.BENCH_PACKAGES)
     step(f"Instruction counts (callgrind) of {len(workloads())} workloads")
     for inst in installed:
@@ -158,6 +160,7 @@ def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -
         write_json(target, {"variant": label, "build_key": build_key, "instructions": counts,
                             "i1_misses": i1_misses, "gc_instructions": in_gc, "atomics": atomics,
                             "functions": functions, "atomic_functions": atomic_functions})
+    measure_atomic_cost(out_dir)
 
 
 def load_callgrind_json(out_dir: Path) -> dict[str, dict[str, Any]]:
