@@ -247,6 +247,38 @@ def test_callgrind_counts_run_with_the_policy(fake_owner: Path, tmp_path: Path,
     assert set(callgrind.load_callgrind(out, "gc_instructions")["owner"]["startup"]) == {300}
 
 
+def test_callgrind_counts_only_the_workloads_a_current_count_lacks(fake_owner: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    counted: list[str] = []
+
+    def fake_valgrind(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        counted.append(Path(command[-1]).stem)
+        out_file = next(a.split("=", 1)[1] for a in command if a.startswith("--callgrind-out-file="))
+        Path(out_file).write_text("positions: line\nevents: Ir I1mr\nfn=(1) main\n1 700 7\ncfn=(2) gc_collect_main\n"
+                                  "calls=1 5\n2 300 3\nfn=(2)\n5 300 3\ntotals: 1000 10\n")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(callgrind.system_deps, "ensure_packages", lambda packages: None)
+    monkeypatch.setattr(callgrind.subprocess, "run", fake_valgrind)
+    monkeypatch.setattr(callgrind, "measure_atomic_cost", lambda out_dir: None)
+    out, owner = tmp_path / "results", owners()[:1]
+    callgrind.run_callgrind(owner, TINY, out)
+    names = sorted(w.stem for w in callgrind.workloads())
+    assert sorted(set(counted)) == names
+    target = out / "callgrind" / "owner.json"
+    recorded = read_json(target)
+    del recorded["atomics"]["startup"]  # as a count made before the toolkit kept atomics
+    write_json(target, recorded)
+    counted.clear()
+    callgrind.run_callgrind(owner, TINY, out)
+    assert counted == ["startup"] * TINY.callgrind_repeats
+    assert read_json(target)["atomics"]["startup"] == [0] * TINY.callgrind_repeats
+    assert sorted(read_json(target)["instructions"]) == names
+    counted.clear()
+    callgrind.run_callgrind(owner, TINY, out)
+    assert counted == []
+
+
 def fake_run_logged(calls: list[tuple[list[str], dict[str, str]]]) -> Any:
     """run_logged that records the command and the environment it would get, and writes a one-value pyperf file
     where `-o` points."""

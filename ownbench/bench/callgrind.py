@@ -127,39 +127,38 @@ def count_instructions(python: Path, workload: Path, env: EnvChanges | None = No
     return count_events(python, workload, env)["Ir"]
 
 
+PER_WORKLOAD = ("instructions", "i1_misses", "gc_instructions", "atomics", "functions", "atomic_functions")
+"""The keys of a variant's callgrind JSON that hold one entry per workload."""
+
+
 def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -> None:
-    """Count instructions of every workload on every variant (one JSON per variant), and measure what an atomic
-    costs this machine."""
+    """Count instructions of every workload on every variant (one JSON per variant, written after each workload),
+    and measure what an atomic costs this machine. A re-run counts only the workloads that a variant's JSON of the
+    same build lacks (a workload added since, or a count the toolkit did not keep then)."""
     system_deps.ensure_packages(system_deps.BENCH_PACKAGES)
     step(f"Instruction counts (callgrind) of {len(workloads())} workloads")
     for inst in installed:
         label = inst.variant.label
         target = out_dir / "callgrind" / f"{inst.variant.file_name}.json"
         build_key = build_key_of(inst.manifest)
-        if is_current(target, build_key):
+        recorded = read_json(target) if is_current(target, build_key) else {}
+        data: dict[str, dict[str, Any]] = {key: dict(recorded.get(key, {})) for key in PER_WORKLOAD}
+        missing = [w for w in workloads() if any(w.stem not in data[key] for key in PER_WORKLOAD)]
+        if not missing:
             note(f"{label}: already counted")
             continue
-        counts: dict[str, list[int]] = {}
-        i1_misses: dict[str, list[int]] = {}
-        in_gc: dict[str, list[int]] = {}
-        functions: dict[str, dict[str, int]] = {}
-        atomics: dict[str, list[int]] = {}
-        atomic_functions: dict[str, dict[str, int]] = {}
-        for workload in workloads():
+        for workload in missing:
             runs = [count_run(inst.python, workload, inst.variant.environment())
                     for _ in range(profile.callgrind_repeats)]
-            counts[workload.stem] = [r.events["Ir"] for r in runs]
-            i1_misses[workload.stem] = [r.events["I1mr"] for r in runs]
-            in_gc[workload.stem] = [r.events["Ir_gc"] for r in runs]
-            atomics[workload.stem] = [r.events["atomics"] for r in runs]
-            functions[workload.stem] = runs[0].functions
-            atomic_functions[workload.stem] = runs[0].atomic_functions
-            note(f"{label} {workload.stem}: {counts[workload.stem][0]:,} instructions, "
-                 f"{i1_misses[workload.stem][0]:,} I1 misses, {in_gc[workload.stem][0]:,} in the GC, "
-                 f"{atomics[workload.stem][0]:,} atomic read-modify-writes")
-        write_json(target, {"variant": label, "build_key": build_key, "instructions": counts,
-                            "i1_misses": i1_misses, "gc_instructions": in_gc, "atomics": atomics,
-                            "functions": functions, "atomic_functions": atomic_functions})
+            for key, event in (("instructions", "Ir"), ("i1_misses", "I1mr"), ("gc_instructions", "Ir_gc"),
+                               ("atomics", "atomics")):
+                data[key][workload.stem] = [r.events[event] for r in runs]
+            data["functions"][workload.stem] = runs[0].functions
+            data["atomic_functions"][workload.stem] = runs[0].atomic_functions
+            first = runs[0].events
+            note(f"{label} {workload.stem}: {first['Ir']:,} instructions, {first['I1mr']:,} I1 misses, "
+                 f"{first['Ir_gc']:,} in the GC, {first['atomics']:,} atomic read-modify-writes")
+            write_json(target, {"variant": label, "build_key": build_key, **data})
     measure_atomic_cost(out_dir)
 
 
