@@ -150,6 +150,16 @@ def count_table(counts: dict[str, dict[str, int]], order: list[str]) -> str:
     return workload_table(order, owners, rows)
 
 
+def per_thousand_rows(counts: dict[str, dict[str, int]], instructions: dict[str, dict[str, int]],
+                      order: list[str], owners: list[str], digits: int) -> list[list[str]]:
+    """Per workload of the first variant: each variant's count with, in parentheses, its count per 1,000
+    instructions, then each owner's ratio to ft (to `digits` decimals)."""
+    return [[w, *(f"{counts[v][w]:,} ({1000 * counts[v][w] / instructions[v][w]:.2f})"
+                  if w in counts[v] else "-" for v in order),
+             *(f"{counts[v][w] / counts['ft'][w]:.{digits}f}" if w in counts[v] and counts["ft"].get(w) else "-"
+               for v in owners)] for w in sorted(counts[order[0]])]
+
+
 class ReportWriter:
     """Collects sections of report.md and the headline figures of summary.json."""
 
@@ -429,10 +439,7 @@ class ReportWriter:
         workloads = sorted(data[order[0]])
         misses = {v: {w: min(data[v][w]) for w in workloads if w in data[v]} for v in order}
         owners = against_ft(order)
-        rows = [[w, *(f"{misses[v][w]:,} ({1000 * misses[v][w] / instructions[v][w]:.2f})"
-                      if w in misses[v] else "-" for v in order),
-                 *(f"{misses[v][w] / misses['ft'][w]:.2f}" if w in misses[v] and misses["ft"].get(w) else "-"
-                   for v in owners)] for w in workloads]
+        rows = per_thousand_rows(misses, instructions, order, owners, 2)
         self.sections.append("\n".join([
             "## Instruction-cache misses (callgrind's simulation)", "",
             "L1i misses per workload in a simulated 32 KiB, 8-way L1i with 64-byte lines (the same geometry on "
@@ -444,7 +451,8 @@ class ReportWriter:
         self.summary["i1_misses"] = misses
 
     def atomics(self, order: list[str], instructions: dict[str, dict[str, int]]) -> None:
-        """The atomic read-modify-writes each workload executed (first run: the count does not vary), and where."""
+        """The atomic read-modify-writes of each workload's first run (the one-thread workloads' counts do not vary
+        between runs; threadpool's a little, with where valgrind switches threads), and where they are."""
         data = load_callgrind(self.out_dir, "atomics")
         order = [v for v in order if v in data]
         if not order:
@@ -453,13 +461,9 @@ class ReportWriter:
         atomics = {v: {w: data[v][w][0] for w in workloads if w in data[v]} for v in order}
         owners = against_ft(order)
         cost = load_atomic_cost(self.out_dir)
-        rows = [[w, *(f"{atomics[v][w]:,} ({1000 * atomics[v][w] / instructions[v][w]:.2f})"
-                      if w in atomics[v] else "-" for v in order),
-                 *(f"{atomics[v][w] / atomics['ft'][w]:.3f}" if w in atomics[v] and atomics["ft"].get(w) else "-"
-                   for v in owners),
-                 *(f"{(atomics['ft'][w] - atomics[v][w]) * cost['atomic_ns'] / 1e6:.2f}"
-                   if cost and w in atomics[v] and w in atomics["ft"] else "-" for v in owners)]
-                for w in workloads]
+        rows = [row + [f"{(atomics['ft'][w] - atomics[v][w]) * cost['atomic_ns'] / 1e6:.2f}"
+                       if cost and w in atomics[v] and w in atomics["ft"] else "-" for v in owners]
+                for w, row in zip(workloads, per_thousand_rows(atomics, instructions, order, owners, 3), strict=True)]
         columns = ["workload", *order, *(f"{v} / ft" for v in owners),
                    *(f"ft − {v}, at {cost['atomic_ns']:.2f} ns each (ms)" for v in owners if cost)]
         measured = ([f"On this machine an atomic read-modify-write took {cost['atomic_ns']:.2f} ns "

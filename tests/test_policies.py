@@ -221,16 +221,22 @@ def test_ownership_scripts_and_scaling_run_with_the_policy(fake_owner: Path, tmp
     assert sorted(load_scaling(out)) == ["owner", "owner:transfer"]
 
 
+def fake_callgrind(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """What valgrind would do for `command`: a profile of 1,000 instructions, 300 of them in the GC, where
+    --callgrind-out-file points."""
+    out_file = next(a.split("=", 1)[1] for a in command if a.startswith("--callgrind-out-file="))
+    Path(out_file).write_text("positions: line\nevents: Ir I1mr\nfn=(1) main\n1 700 7\ncfn=(2) gc_collect_main\n"
+                              "calls=1 5\n2 300 3\nfn=(2)\n5 300 3\ntotals: 1000 10\n")
+    return subprocess.CompletedProcess(command, 0, "", "")
+
+
 def test_callgrind_counts_run_with_the_policy(fake_owner: Path, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     envs: list[dict[str, str]] = []
 
     def fake_valgrind(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
         envs.append(kwargs["env"])
-        out_file = next(a.split("=", 1)[1] for a in command if a.startswith("--callgrind-out-file="))
-        Path(out_file).write_text("positions: line\nevents: Ir I1mr\nfn=(1) main\n1 700 7\ncfn=(2) gc_collect_main\n"
-                                  "calls=1 5\n2 300 3\nfn=(2)\n5 300 3\ntotals: 1000 10\n")
-        return subprocess.CompletedProcess(command, 0, "", "")
+        return fake_callgrind(command)
 
     monkeypatch.setattr(callgrind.system_deps, "ensure_packages", lambda packages: None)
     monkeypatch.setattr(callgrind.subprocess, "run", fake_valgrind)
@@ -253,10 +259,7 @@ def test_callgrind_counts_only_the_workloads_a_current_count_lacks(fake_owner: P
 
     def fake_valgrind(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
         counted.append(Path(command[-1]).stem)
-        out_file = next(a.split("=", 1)[1] for a in command if a.startswith("--callgrind-out-file="))
-        Path(out_file).write_text("positions: line\nevents: Ir I1mr\nfn=(1) main\n1 700 7\ncfn=(2) gc_collect_main\n"
-                                  "calls=1 5\n2 300 3\nfn=(2)\n5 300 3\ntotals: 1000 10\n")
-        return subprocess.CompletedProcess(command, 0, "", "")
+        return fake_callgrind(command)
 
     monkeypatch.setattr(callgrind.system_deps, "ensure_packages", lambda packages: None)
     monkeypatch.setattr(callgrind.subprocess, "run", fake_valgrind)
