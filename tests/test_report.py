@@ -297,13 +297,15 @@ def test_index_names_files_bad_on_owner_only_and_gives_intervals(tmp_path: Path,
     write_json(tmp_path / "2026-12-03-run-x86_64-quick" / "summary.json",
                {"pyperformance_geomean_ci": {"owner_vs_ft": {"ratio": 0.974, "ci_low": 0.957, "ci_high": 0.991}},
                 "ownership": {"steal_roundtrip": {"median_vs_ft": {"owner": {"ratio": 0.968, "ci_low": 0.966,
-                                                                              "ci_high": 0.981}}}}})
+                                                                              "ci_high": 0.981}}}},
+                "atomics": {"ft": {"critical_sections": 1_000_000}, "owner": {"critical_sections": 94_000}}})
     monkeypatch.setattr("ownbench.results_index.committed_series_digest", lambda: "b" * 64)
     rows = {line.split("|")[2]: line for line in write_index(tmp_path).read_text().splitlines()
             if line.startswith("| 2026-12")}
     whole, quick = (next(r for k, r in rows.items() if n in k) for n in ("whole", "run"))
     assert whole.endswith("| whole suite: ft 1 round(s), owner 2 round(s); bad on owner only: test_x |")
-    assert quick.endswith("| owner/ft 0.974 [0.957, 0.991]; steal median owner/ft 0.97 [0.97, 0.98] |")
+    assert quick.endswith("| owner/ft 0.974 [0.957, 0.991]; steal median owner/ft 0.97 [0.97, 0.98]; "
+                          "critical-section atomics owner/ft 0.094 |")
 
 
 def test_scaling_shows_absolute_throughput_as_well_as_speedup(results_dir: Path) -> None:
