@@ -49,6 +49,15 @@ def microbenchmark_rows(summary: dict[str, Any]) -> list[list[str]]:
              "wall time, < 1 is faster; each benchmark's interval is in its section"]]
 
 
+def critical_section_atomics(summary: dict[str, Any]) -> tuple[int, int] | None:
+    """The atomic read-modify-writes owner and ft executed on the critical_sections workload, if both were counted
+    (and ft's are not 0)."""
+    atomics = summary.get("atomics", {})
+    if "critical_sections" in atomics.get("owner", {}) and atomics.get("ft", {}).get("critical_sections"):
+        return atomics["owner"]["critical_sections"], atomics["ft"]["critical_sections"]
+    return None
+
+
 def critical_section_rows(summary: dict[str, Any]) -> list[list[str]]:
     outside_gc = "instructions_outside_gc" in summary
     counts = summary.get("instructions_outside_gc", summary.get("instructions", {}))
@@ -58,9 +67,9 @@ def critical_section_rows(summary: dict[str, Any]) -> list[list[str]]:
     what = "instructions outside the cyclic GC" if outside_gc else "instructions"
     rows = [[f"Critical sections: callgrind {what}, owner / ft", f"{ratio:.3f}",
              "instructions only (deterministic): an atomic counts as one instruction"]]
-    atomics = summary.get("atomics", {})
-    if "critical_sections" in atomics.get("owner", {}) and atomics.get("ft", {}).get("critical_sections"):
-        owner, ft = atomics["owner"]["critical_sections"], atomics["ft"]["critical_sections"]
+    atomics = critical_section_atomics(summary)
+    if atomics:
+        owner, ft = atomics
         cost = summary.get("atomic_cost_ns")
         saved = (f"; at {cost:.2f} ns an atomic (measured here), ft's extra ones take about "
                  f"{(ft - owner) * cost / 1e6:.1f} ms" if cost else "")

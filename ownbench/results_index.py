@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
+from .headline import critical_section_atomics
 from .markdown import table
 from .provenance import committed_series_digest, owner_series
 from .ratios import Ratio
@@ -27,10 +28,9 @@ def _headline(summary: dict[str, Any]) -> str:
         parts.append(f"steal median owner/ft {median['ratio']:.2f} [{median['ci_low']:.2f}, {median['ci_high']:.2f}]")
     elif "owner" in steal and "ft" in steal and steal["ft"].get("median_ns"):
         parts.append(f"steal median owner/ft {steal['owner']['median_ns'] / steal['ft']['median_ns']:.1f}x")
-    atomics = summary.get("atomics", {})
-    if atomics.get("ft", {}).get("critical_sections") and "critical_sections" in atomics.get("owner", {}):
-        parts.append(f"critical-section atomics owner/ft "
-                     f"{atomics['owner']['critical_sections'] / atomics['ft']['critical_sections']:.3f}")
+    atomics = critical_section_atomics(summary)
+    if atomics:
+        parts.append(f"critical-section atomics owner/ft {atomics[0] / atomics[1]:.3f}")
     whole = summary.get("whole_suite")
     if whole:
         parts.append("whole suite: " + ", ".join(f"{v} {len(rounds)} round(s)" for v, rounds in whole.items()))

@@ -18,9 +18,9 @@ from ownbench.bench.callgrind import (
     count_events,
     count_instructions,
     count_run,
-    instructions_by_function,
     workloads,
 )
+from ownbench.bench.callgrind_profile import by_function, cost_lines
 from ownbench.bench.pyperformance_runner import merge_rounds
 from ownbench.bench.scaling import speedup_ratios, speedups
 from ownbench.build import Installed
@@ -132,7 +132,7 @@ at its first recursion level and 7 at its second."""
 
 
 def test_exclusive_instructions_leave_out_calls_and_merge_recursion_levels() -> None:
-    assert instructions_by_function(CALLGRIND_PROFILE) == {"main": 10, "work": 112}
+    assert by_function(cost_lines(CALLGRIND_PROFILE)) == {"main": 10, "work": 112}
 
 
 @pytest.mark.usefixtures("valgrind")

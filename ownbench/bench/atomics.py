@@ -15,10 +15,11 @@ import functools
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ToolkitError
-from .callgrind_profile import RECURSION, cost_lines
+from .callgrind_profile import CostLine, by_function
 
 ATOMIC = re.compile(r"^(lock\b|xchg\s.*\(|(ld|st)(add|clr|eor|set|smax|smin|umax|umin)[a-z]*\s|swp[a-z]*\s"
                     r"|casp?[a-z]*\s|stl?x[rp][bh]?\s)")
@@ -47,12 +48,7 @@ def atomic_addresses(elf: str) -> frozenset[int]:
                      if m and is_atomic(m.group(2)))
 
 
-def atomics_by_function(profile: str) -> dict[str, int]:
-    """Atomic read-modify-writes each function executed itself, from the text of a callgrind profile made with
-    --dump-instr=yes (a profile without instruction addresses has none); recursion levels are merged."""
-    found: dict[str, int] = {}
-    for c in cost_lines(profile):
-        if c.callee is None and c.address is not None and c.address in atomic_addresses(c.object):
-            name = RECURSION.sub("", c.function)
-            found[name] = found.get(name, 0) + c.ir
-    return found
+def atomics_by_function(lines: Sequence[CostLine]) -> dict[str, int]:
+    """Atomic read-modify-writes each function executed itself, from the cost lines of a callgrind profile made
+    with --dump-instr=yes (a profile without instruction addresses has none); recursion levels are merged."""
+    return by_function(c for c in lines if c.address is not None and c.address in atomic_addresses(c.object))

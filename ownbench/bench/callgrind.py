@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from ..results import read_json, write_json
 from ..variants import label_of_file
 from .atomic_cost import measure_atomic_cost
 from .atomics import atomics_by_function
-from .callgrind_profile import RECURSION, cost_lines
+from .callgrind_profile import CostLine, by_function, cost_lines
 from .profiles import Profile
 from .raw_records import build_key_of, is_current
 
@@ -53,23 +54,11 @@ def workloads() -> list[Path]:
     return sorted(WORKLOAD_DIR.glob("*.py"))
 
 
-def instructions_in_gc(profile: str) -> int:
-    """Instructions (Ir) inside calls to GC_ENTRY from outside it, in the text of a callgrind profile whose first
-    event is Ir: the inclusive cost of every collection."""
-    return sum(c.ir for c in cost_lines(profile)
+def instructions_in_gc(lines: Sequence[CostLine]) -> int:
+    """Instructions (Ir) inside calls to GC_ENTRY from outside it, among the cost lines of a callgrind profile whose
+    first event is Ir: the inclusive cost of every collection."""
+    return sum(c.ir for c in lines
                if c.callee is not None and c.callee.startswith(GC_ENTRY) and not c.function.startswith(GC_ENTRY))
-
-
-def instructions_by_function(profile: str) -> dict[str, int]:
-    """Exclusive instructions (Ir, the first event) of each function in the text of a callgrind profile: its own
-    cost lines, not the inclusive cost of the calls it makes; a recursion level's suffix ('2) is merged into its
-    function."""
-    found: dict[str, int] = {}
-    for c in cost_lines(profile):
-        if c.callee is None:
-            name = RECURSION.sub("", c.function)
-            found[name] = found.get(name, 0) + c.ir
-    return found
 
 
 @dataclass(frozen=True)
@@ -110,15 +99,16 @@ def count_run(python: Path, workload: Path, env: EnvChanges | None = None) -> Ca
     events, totals = EVENTS.search(text), TOTALS.search(text)
     if not events or not totals:
         raise ToolkitError(f"no events or totals in callgrind output of {workload.name}")
-    in_gc = instructions_in_gc(text)
+    lines = list(cost_lines(text))  # read once for the GC, the functions and the atomics
+    in_gc = instructions_in_gc(lines)
     if not in_gc:  # every run collects at shutdown: the symbol is missing, not the collection
         raise ToolkitError(f"no call to {GC_ENTRY}() in callgrind's profile of {python} running "
                            f"{workload.name}: is the interpreter stripped of its symbols?")
     counts = dict(zip(events.group(1).split(), map(int, totals.group(1).split()), strict=True))
-    atomics = atomics_by_function(text)
+    atomics = atomics_by_function(lines)
     return CallgrindRun(
         counts | {"Ir_gc": in_gc, "atomics": sum(atomics.values())},
-        {name: n for name, n in instructions_by_function(text).items() if n >= FUNCTION_FLOOR},
+        {name: n for name, n in by_function(lines).items() if n >= FUNCTION_FLOOR},
         {name: n for name, n in atomics.items() if n >= ATOMIC_FLOOR})
 
 
@@ -168,8 +158,8 @@ def load_callgrind_json(out_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def load_callgrind(out_dir: Path, event: str = "instructions") -> dict[str, dict[str, list[int]]]:
-    """Variant label -> workload -> counts of `event` ("instructions", or "i1_misses" and "gc_instructions", which
-    older runs lack) from callgrind/<variant file name>.json."""
+    """Variant label -> workload -> counts of `event` ("instructions", or "i1_misses", "gc_instructions" and
+    "atomics", which older runs lack) from callgrind/<variant file name>.json."""
     return {label: data[event] for label, data in load_callgrind_json(out_dir).items() if event in data}
 
 

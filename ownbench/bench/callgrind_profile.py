@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 CALLED = re.compile(r"\((\d+)\)(?: (.*))?")
@@ -68,3 +68,14 @@ def cost_lines(profile: str) -> Iterator[CostLine]:
                 yield CostLine(current["ob"], current["fn"], callee if call_cost_next else None, address,
                                int(costs[len(positions)]))
             call_cost_next = False
+
+
+def by_function(lines: Iterable[CostLine]) -> dict[str, int]:
+    """The exclusive Ir of each function among `lines`: its own cost lines, not the inclusive cost of the calls it
+    makes; a recursion level's suffix ('2) is merged into its function."""
+    found: dict[str, int] = {}
+    for c in lines:
+        if c.callee is None:
+            name = RECURSION.sub("", c.function)
+            found[name] = found.get(name, 0) + c.ir
+    return found
