@@ -26,14 +26,18 @@ PYPERFORMANCE_QUESTION = {"ownership": "Thread pools: pyperformance concurrent_i
 
 def single_thread_rows(summary: dict[str, Any]) -> list[list[str]]:
     cis = summary.get("pyperformance_geomean_ci", {})
+    by_round = summary.get("pyperformance_geomean_by_round", {})
     question = PYPERFORMANCE_QUESTION.get(str(summary.get("profile")), "Single thread: pyperformance")
     rows = []
     for key in ("owner_vs_stock", "ft_vs_stock", "owner_vs_ft"):
         label = key.replace("_vs_", " / ")
         if key in cis:
             cell, words = _ratio_cell(cis[key])
+            rounds = [f"{r[key]:.3f}" for _, r in sorted(by_round.items(), key=lambda item: int(item[0]))
+                      if key in r]
+            apart = f"; round by round {', '.join(rounds)}" if len(rounds) > 1 else ""
             rows.append([f"{question} geomean time, {label}", cell,
-                         f"{words} (95 % bootstrap interval; < 1 is faster)"])
+                         f"{words} (95 % bootstrap interval; < 1 is faster{apart})"])
     return rows
 
 

@@ -13,7 +13,7 @@ import pyperf
 from .bench.atomic_cost import load_atomic_cost
 from .bench.callgrind import load_callgrind, load_functions
 from .bench.legacy import legacy_summary, load_legacy
-from .bench.pyperformance_runner import suite_file
+from .bench.pyperformance_runner import round_suites, suite_file
 from .bench.scaling import MIN_REPEATS, load_scaling, rates, speedup_ratios
 from .bench.single_thread import suite_file as single_thread_file
 from .console import step
@@ -116,6 +116,31 @@ def ticked(names: list[str]) -> str:
 def ratio_row(base: str, other: str, ratio: Ratio) -> list[str]:
     return [f"{other} / {base}", ratio.cell(), ratio.words()]
 
+
+def round_ratios(out_dir: Path, order: list[str], pairs: list[tuple[str, str]]) -> dict[int, dict[str, float]]:
+    """Per round that every variant's raw records hold (numbered from 1): each pair's geomean time ratio in that
+    round alone, keyed as summary.json keys the pooled ones ("owner_vs_ft")."""
+    by_variant = {v: round_suites(out_dir, v) for v in order}
+    found = {}
+    for number in sorted(set.intersection(*(set(s) for s in by_variant.values()))):
+        ratios = {f"{other}_vs_{base}": time_ratios(by_variant[base][number], by_variant[other][number]).values()
+                  for base, other in pairs}
+        found[number] = {k: statistics.geometric_mean(r) for k, r in ratios.items() if r}
+    return found
+
+
+def round_by_round(rounds: dict[int, dict[str, float]], pairs: list[tuple[str, str]]) -> list[str]:
+    """The table of `round_ratios`, when there are two rounds or more: the machine's speed can drift between rounds,
+    and a conclusion that holds in every round does not rest on one."""
+    if len(rounds) < 2:
+        return []
+    keys = [(f"{other}_vs_{base}", f"{other} / {base}") for base, other in pairs]
+    rows = [[str(n), *(f"{r[k]:.3f}" if k in r else "-" for k, _ in keys)] for n, r in rounds.items()]
+    return ["", "#### Round by round", "",
+            "Each round's geometric mean of time ratios on its own (every benchmark run once per variant in a round, "
+            "variants interleaved benchmark by benchmark). The rounds run minutes apart; when they disagree, the "
+            "machine's speed moved between them, and the pooled interval above understates the uncertainty.", "",
+            table(["round", *(title for _, title in keys)], rows)]
 
 def regrtest_run_name(record: dict[str, Any]) -> str:
     """How the report names the run of a regrtest record: its variant, marked when it ran under TSan."""
@@ -255,6 +280,8 @@ class ReportWriter:
             lines += ["", f"The owner / ft interval is ±{half:.1f} % with {rounds} rounds"
                       + (f", which took {took / 60:.0f} minutes" if took else "")
                       + ". Its width shrinks about as 1 / sqrt(rounds): `--rounds N` sets them."]
+        rounds_apart = round_ratios(self.out_dir, order, pairs)
+        lines += round_by_round(rounds_apart, pairs)
         rss = {v: max_rss(s) for v, s in suites.items()}
         rss_names = sorted(set().union(*(r.keys() for r in rss.values())))
         lines += ["", "### Max RSS (MiB, largest over runs)", "", table(
@@ -281,6 +308,8 @@ class ReportWriter:
         self.summary["pyperformance_baseline"] = base_name
         self.summary["pyperformance_geomean"] = {k: r.value for k, r in geo.items() if r}
         self.summary["pyperformance_geomean_ci"] = {k: r.to_json() for k, r in geo.items() if r}
+        if len(rounds_apart) > 1:
+            self.summary["pyperformance_geomean_by_round"] = {str(n): r for n, r in rounds_apart.items()}
         self.summary["max_rss_mib_median"] = {
             v: statistics.median(r.values()) / MIB for v, r in rss.items() if r}
 

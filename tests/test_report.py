@@ -27,7 +27,7 @@ from ownbench.build import Installed
 from ownbench.headline import critical_section_rows, single_thread_rows
 from ownbench.pipeline import record_run
 from ownbench.ratios import Ratio, median_ratio
-from ownbench.report import all_benchmarks_table, write_report
+from ownbench.report import all_benchmarks_table, round_by_round, round_ratios, write_report
 from ownbench.results import write_json
 from ownbench.results_index import write_index
 from ownbench.variants import VARIANTS
@@ -95,6 +95,28 @@ def test_merge_keeps_runs_of_every_round(tmp_path: Path) -> None:
     (bench,) = merged["benchmarks"]
     assert len([r for r in bench["runs"] if "values" in r]) == 6  # 3 processes per round, 2 rounds
 
+
+
+def test_round_by_round_ratios_come_from_each_rounds_own_records(tmp_path: Path) -> None:
+    """ft is slower than stock in round 1 only: the rounds' ratios differ, each the ratio of that round's means."""
+    statements = {("stock", 0): "sum(range(50))", ("stock", 1): "sum(range(50))",
+                  ("ft", 0): "sum(range(3000))", ("ft", 1): "sum(range(50))"}
+    for (variant, number), statement in statements.items():
+        record = tmp_path / "raw" / "pyperformance" / variant / f"summing.r{number}.json"
+        record.parent.mkdir(parents=True, exist_ok=True)
+        pyperf_timeit(record, "summing", statement)
+    pairs = [("stock", "ft")]
+    rounds = round_ratios(tmp_path, ["stock", "ft"], pairs)
+    means = {key: pyperf.Benchmark.load(str(tmp_path / "raw" / "pyperformance" / key[0] / f"summing.r{key[1]}.json"))
+             .mean() for key in statements}
+    assert rounds == {n + 1: {"ft_vs_stock": pytest.approx(means[("ft", n)] / means[("stock", n)])} for n in (0, 1)}
+    assert rounds[1]["ft_vs_stock"] > 3 > rounds[2]["ft_vs_stock"]
+    lines = "\n".join(round_by_round(rounds, pairs)).splitlines()
+    table_rows = [line for line in lines if line[:4] in ("| 1 ", "| 2 ")]
+    assert table_rows == [f"| {n} | {rounds[n]['ft_vs_stock']:.3f} |" for n in (1, 2)]
+    (tmp_path / "raw" / "pyperformance" / "ft" / "summing.r1.json").unlink()
+    rounds = round_ratios(tmp_path, ["stock", "ft"], pairs)
+    assert list(rounds) == [1] and round_by_round(rounds, pairs) == []  # one common round: nothing to add
 
 @pytest.mark.usefixtures("valgrind")
 def test_callgrind_counts_are_real_and_reported(results_dir: Path) -> None:
@@ -390,6 +412,16 @@ def test_the_headline_names_what_a_profiles_pyperformance_benchmarks_measure() -
     assert quick[0][0] == "Single thread: pyperformance geomean time, owner / ft"
     assert ownership[0][0] == "Thread pools: pyperformance concurrent_imap geomean time, owner / ft"
     assert ownership[0][1] == quick[0][1] == "0.900 [0.850, 0.950]"
+
+
+def test_the_headline_gives_each_rounds_geomean_in_round_order() -> None:
+    ci = {"owner_vs_ft": {"ratio": 0.9, "ci_low": 0.85, "ci_high": 0.95}}
+    by_round = {"10": {"owner_vs_ft": 0.95}, "2": {"owner_vs_ft": 0.87}, "1": {"owner_vs_ft": 0.91}}
+    (row,) = single_thread_rows({"pyperformance_geomean_ci": ci, "pyperformance_geomean_by_round": by_round})
+    assert row[2].endswith("; round by round 0.910, 0.870, 0.950)")
+    (alone,) = single_thread_rows({"pyperformance_geomean_ci": ci, "pyperformance_geomean_by_round": {
+        "1": {"owner_vs_ft": 0.91}}})
+    assert "round by round" not in alone[2]
 
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pyperformance"

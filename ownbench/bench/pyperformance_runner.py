@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,10 +101,8 @@ def run_into(target: Path, command: list[str], log: Path, title: str, *,
         part.unlink(missing_ok=True)
 
 
-def merge_rounds(files: list[Path], dest: Path) -> None:
-    """Combine per-benchmark, per-round pyperf files into one suite per variant."""
-    if not files:
-        return
+def merged_suite(files: list[Path]) -> pyperf.BenchmarkSuite | None:
+    """One suite of the per-benchmark pyperf files, the runs of a benchmark found in several files added up."""
     merged: pyperf.BenchmarkSuite | None = None
     for f in files:
         suite = pyperf.BenchmarkSuite.load(str(f))
@@ -115,8 +114,28 @@ def merge_rounds(files: list[Path], dest: Path) -> None:
                 merged.get_benchmark(bench.get_name()).add_runs(bench)
             else:
                 merged.add_benchmark(bench)
-    assert merged is not None
+    return merged
+
+
+def merge_rounds(files: list[Path], dest: Path) -> None:
+    """Combine per-benchmark, per-round pyperf files into one suite per variant."""
+    merged = merged_suite(files)
+    if merged is None:
+        return
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     merged.dump(str(part), replace=True)
     os.replace(part, dest)
+
+
+ROUND_FILE = re.compile(r"\.r(\d+)\.json$")
+
+
+def round_suites(out_dir: Path, variant: str) -> dict[int, pyperf.BenchmarkSuite]:
+    """A variant's pyperf suite of each round (numbered from 1) that the run's raw records hold."""
+    by_round: dict[int, list[Path]] = {}
+    for f in sorted((out_dir / "raw" / "pyperformance" / file_name(variant)).glob("*.json")):
+        if match := ROUND_FILE.search(f.name):
+            by_round.setdefault(int(match.group(1)) + 1, []).append(f)
+    suites = {n: merged_suite(files) for n, files in sorted(by_round.items())}
+    return {n: s for n, s in suites.items() if s is not None}
