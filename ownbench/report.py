@@ -117,16 +117,56 @@ def ratio_row(base: str, other: str, ratio: Ratio) -> list[str]:
     return [f"{other} / {base}", ratio.cell(), ratio.words()]
 
 
-def round_ratios(out_dir: Path, order: list[str], pairs: list[tuple[str, str]]) -> dict[int, dict[str, float]]:
-    """Per round that every variant's raw records hold (numbered from 1): each pair's geomean time ratio in that
-    round alone, keyed as summary.json keys the pooled ones ("owner_vs_ft")."""
+RoundSuites = dict[str, dict[int, pyperf.BenchmarkSuite]]
+"""Per variant, its pyperf suite of each round (numbered from 1)."""
+
+
+def common_round_suites(out_dir: Path, order: list[str]) -> RoundSuites:
+    """Each variant's suites of the rounds that every variant's raw records hold."""
     by_variant = {v: round_suites(out_dir, v) for v in order}
+    common = set.intersection(*(set(s) for s in by_variant.values()))
+    return {v: {n: s for n, s in sorted(suites.items()) if n in common} for v, suites in by_variant.items()}
+
+
+def round_ratios(by_variant: RoundSuites, pairs: list[tuple[str, str]]) -> dict[int, dict[str, float]]:
+    """Per round: each pair's geomean time ratio in that round alone, keyed as summary.json keys the pooled ones
+    ("owner_vs_ft")."""
     found = {}
-    for number in sorted(set.intersection(*(set(s) for s in by_variant.values()))):
+    for number in next(iter(by_variant.values()), {}):
         ratios = {f"{other}_vs_{base}": time_ratios(by_variant[base][number], by_variant[other][number]).values()
                   for base, other in pairs}
         found[number] = {k: statistics.geometric_mean(r) for k, r in ratios.items() if r}
     return found
+
+
+def benchmark_rounds(by_variant: RoundSuites, base: str, other: str) -> dict[str, list[float]]:
+    """Per benchmark of every round: its time ratio other / base in each round, in round order."""
+    per_round = [time_ratios(by_variant[base][n], by_variant[other][n]) for n in by_variant[base]]
+    names = set.intersection(*(set(r) for r in per_round)) if per_round else set()
+    return {name: [r[name] for r in per_round] for name in sorted(names)}
+
+
+def every_round(ratios: list[float]) -> str:
+    """Which side of 1 the ratios of all rounds are on: "slower", "faster" or "mixed"."""
+    if all(r > 1 for r in ratios):
+        return "slower"
+    if all(r < 1 for r in ratios):
+        return "faster"
+    return "mixed"
+
+
+def benchmark_rounds_table(by_variant: RoundSuites, base: str, other: str, pooled: dict[str, Ratio]) -> list[str]:
+    """Each benchmark's pooled ratio with its interval beside its ratio in every round (from two rounds on)."""
+    found = benchmark_rounds(by_variant, base, other)
+    if len(by_variant[base]) < 2 or not found:
+        return []
+    rows = [[name, pooled[name].cell() if name in pooled else "-", ", ".join(f"{r:.3f}" for r in ratios),
+             every_round(ratios)] for name, ratios in found.items()]
+    return ["", f"#### {other} / {base} by benchmark, round by round", "",
+            "The interval of a single benchmark's ratio comes from its values, which the processes of a round share "
+            "the machine's speed with; a benchmark whose ratio is on the same side of 1 in every round rests on more "
+            "than one spell of the machine.", "",
+            table(["benchmark", "pooled [95 % CI]", "each round", "every round"], rows)]
 
 
 def round_by_round(rounds: dict[int, dict[str, float]], pairs: list[tuple[str, str]]) -> list[str]:
@@ -280,7 +320,8 @@ class ReportWriter:
             lines += ["", f"The owner / ft interval is ±{half:.1f} % with {rounds} rounds"
                       + (f", which took {took / 60:.0f} minutes" if took else "")
                       + ". Its width shrinks about as 1 / sqrt(rounds): `--rounds N` sets them."]
-        rounds_apart = round_ratios(self.out_dir, order, pairs)
+        by_round = common_round_suites(self.out_dir, order)
+        rounds_apart = round_ratios(by_round, pairs)
         lines += round_by_round(rounds_apart, pairs)
         rss = {v: max_rss(s) for v, s in suites.items()}
         rss_names = sorted(set().union(*(r.keys() for r in rss.values())))
@@ -304,6 +345,7 @@ class ReportWriter:
                     [r.high for r in per.values()], title="owner / ft per benchmark, 95 % bootstrap interval",
                     xlabel="time ratio, < 1 is faster", out=self.out_dir / "owner-vs-ft.png")
                 lines += ["", f"![owner against ft]({ratio_plot.name})"]
+            lines += benchmark_rounds_table(by_round, "ft", "owner", per)
         self.sections.append("\n".join(lines))
         self.summary["pyperformance_baseline"] = base_name
         self.summary["pyperformance_geomean"] = {k: r.value for k, r in geo.items() if r}

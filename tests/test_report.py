@@ -27,7 +27,15 @@ from ownbench.build import Installed
 from ownbench.headline import critical_section_rows, single_thread_rows
 from ownbench.pipeline import record_run
 from ownbench.ratios import Ratio, median_ratio
-from ownbench.report import all_benchmarks_table, round_by_round, round_ratios, write_report
+from ownbench.report import (
+    all_benchmarks_table,
+    benchmark_rounds_table,
+    common_round_suites,
+    every_round,
+    round_by_round,
+    round_ratios,
+    write_report,
+)
 from ownbench.results import write_json
 from ownbench.results_index import write_index
 from ownbench.variants import VARIANTS
@@ -106,7 +114,8 @@ def test_round_by_round_ratios_come_from_each_rounds_own_records(tmp_path: Path)
         record.parent.mkdir(parents=True, exist_ok=True)
         pyperf_timeit(record, "summing", statement)
     pairs = [("stock", "ft")]
-    rounds = round_ratios(tmp_path, ["stock", "ft"], pairs)
+    by_round = common_round_suites(tmp_path, ["stock", "ft"])
+    rounds = round_ratios(by_round, pairs)
     means = {key: pyperf.Benchmark.load(str(tmp_path / "raw" / "pyperformance" / key[0] / f"summing.r{key[1]}.json"))
              .mean() for key in statements}
     assert rounds == {n + 1: {"ft_vs_stock": pytest.approx(means[("ft", n)] / means[("stock", n)])} for n in (0, 1)}
@@ -114,9 +123,20 @@ def test_round_by_round_ratios_come_from_each_rounds_own_records(tmp_path: Path)
     lines = "\n".join(round_by_round(rounds, pairs)).splitlines()
     table_rows = [line for line in lines if line[:4] in ("| 1 ", "| 2 ")]
     assert table_rows == [f"| {n} | {rounds[n]['ft_vs_stock']:.3f} |" for n in (1, 2)]
+    each = [rounds[1]["ft_vs_stock"], rounds[2]["ft_vs_stock"]]
+    benchmarks = "\n".join(benchmark_rounds_table(by_round, "stock", "ft", {}))
+    assert f"| summing | - | {each[0]:.3f}, {each[1]:.3f} | {every_round(each)} |" in benchmarks
     (tmp_path / "raw" / "pyperformance" / "ft" / "summing.r1.json").unlink()
-    rounds = round_ratios(tmp_path, ["stock", "ft"], pairs)
+    by_round = common_round_suites(tmp_path, ["stock", "ft"])
+    rounds = round_ratios(by_round, pairs)
     assert list(rounds) == [1] and round_by_round(rounds, pairs) == []  # one common round: nothing to add
+    assert benchmark_rounds_table(by_round, "stock", "ft", {}) == []
+
+
+def test_every_round_names_the_side_all_rounds_share() -> None:
+    assert every_round([1.2, 1.01, 1.5]) == "slower"
+    assert every_round([0.8, 0.99]) == "faster"
+    assert every_round([0.8, 1.2]) == every_round([1.0, 1.1]) == "mixed"
 
 @pytest.mark.usefixtures("valgrind")
 def test_callgrind_counts_are_real_and_reported(results_dir: Path) -> None:
