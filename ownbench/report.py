@@ -157,8 +157,10 @@ def every_round(ratios: list[float]) -> str:
 
 def benchmark_rounds_table(by_variant: RoundSuites, base: str, other: str, pooled: dict[str, Ratio]) -> list[str]:
     """Each benchmark's pooled ratio with its interval beside its ratio in every round (from two rounds on)."""
+    if len(by_variant[base]) < 2:
+        return []
     found = benchmark_rounds(by_variant, base, other)
-    if len(by_variant[base]) < 2 or not found:
+    if not found:
         return []
     rows = [[name, pooled[name].cell() if name in pooled else "-", ", ".join(f"{r:.3f}" for r in ratios),
              every_round(ratios)] for name, ratios in found.items()]
@@ -181,6 +183,7 @@ def round_by_round(rounds: dict[int, dict[str, float]], pairs: list[tuple[str, s
             "variants interleaved benchmark by benchmark). The rounds run minutes apart; when they disagree, the "
             "machine's speed moved between them, and the pooled interval above understates the uncertainty.", "",
             table(["round", *(title for _, title in keys)], rows)]
+
 
 def regrtest_run_name(record: dict[str, Any]) -> str:
     """How the report names the run of a regrtest record: its variant, marked when it ran under TSan."""
