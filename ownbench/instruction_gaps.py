@@ -1,5 +1,5 @@
-"""Where an ownership build's callgrind counts differ from ft's and stock's, function by function: exclusive
-instructions, or atomic read-modify-writes, of each workload's first run."""
+"""Where an ownership build's callgrind counts differ from ft's and stock's, function by function or source file by
+source file: exclusive instructions, or atomic read-modify-writes, of each workload's first run."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class Counted:
     text: str
     scale: float
     unit: str
+    column: str = "function"
 
 
 INSTRUCTIONS = Counted(
@@ -41,6 +42,23 @@ ATOMICS = Counted(
     "most more than {bases} and most fewer than ft ({rows} of each). A function under 1,000 in a build counts "
     "as 0 there.",
     1e3, "k")
+BY_FILE = ("inlined code counts in the file it comes from (a function inlined from a header, in the header), so the "
+           "counts do not move with what the compiler inlined where; every file of CPython's copy of mimalloc counts "
+           "as `Objects/mimalloc/`, and code outside CPython's tree (the C library, the dynamic loader) as its object "
+           "file")
+FILE_INSTRUCTIONS = Counted(
+    "Where the instructions differ, by source file (callgrind)",
+    "Exclusive instructions of the code of each source file, in millions, from each workload's first run: "
+    + BY_FILE + ". Shown: the files where an ownership build runs most more than {bases} and most fewer than ft "
+    "({rows} of each). A file under 0.1 M instructions in a build counts as 0 there. What `owner` runs beyond "
+    "`stock` here, file by file, is what stands between it and `stock` on one thread.",
+    1e6, "M", "source file")
+FILE_ATOMICS = Counted(
+    "Where the atomic read-modify-writes are, by source file (callgrind)",
+    "Atomic read-modify-writes of the code of each source file, in thousands, from each workload's first run: "
+    + BY_FILE + ". Shown: the files where an ownership build executes most more than {bases} and most fewer than "
+    "ft ({rows} of each). A file under 1,000 in a build counts as 0 there.",
+    1e3, "k", "source file")
 
 
 def difference(of: Mapping[str, int], base: Mapping[str, int], function: str) -> int:
@@ -67,7 +85,7 @@ def workload_table(counts: Mapping[str, Mapping[str, int]], order: list[str], ow
     rows = [[code(f), *(cell(counts[v].get(f, 0)) for v in order),
              *(cell(difference(counts[owner], counts[b], f), signed=True) for b in bases)]
             for f in ranked_functions(counts, owner, bases)]
-    return table(["function", *(f"{v} ({counted.unit})" for v in order),
+    return table([counted.column, *(f"{v} ({counted.unit})" for v in order),
                   *(f"{owner} − {b} ({counted.unit})" for b in bases)], rows)
 
 

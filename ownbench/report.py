@@ -19,7 +19,7 @@ from .bench.single_thread import suite_file as single_thread_file
 from .console import step
 from .errors import ToolkitError
 from .headline import headline_markdown
-from .instruction_gaps import ATOMICS, function_gaps_section
+from .instruction_gaps import ATOMICS, FILE_ATOMICS, FILE_INSTRUCTIONS, INSTRUCTIONS, function_gaps_section
 from .markdown import ordered, table
 from .ownership_report import against_ft, ownership_section
 from .plots import grouped_bars, ratio_points
@@ -482,9 +482,10 @@ class ReportWriter:
         self.summary["instructions"] = counts
         self.outside_gc(order, data)
         self.i1_misses(order, counts)
-        gaps = function_gaps_section(load_functions(self.out_dir), order)
-        if gaps is not None:
-            self.sections.append(gaps)
+        for kind, counted in (("functions", INSTRUCTIONS), ("files", FILE_INSTRUCTIONS)):
+            gaps = function_gaps_section(load_functions(self.out_dir, kind), order, counted)
+            if gaps is not None:
+                self.sections.append(gaps)
         self.atomics(order, counts)
 
     def outside_gc(self, order: list[str], instructions: dict[str, dict[str, list[int]]]) -> None:
@@ -560,9 +561,10 @@ class ReportWriter:
         self.summary["atomics"] = atomics
         if cost:
             self.summary["atomic_cost_ns"] = cost["atomic_ns"]
-        gaps = function_gaps_section(load_functions(self.out_dir, "atomic_functions"), order, ATOMICS)
-        if gaps is not None:
-            self.sections.append(gaps)
+        for kind, counted in (("atomic_functions", ATOMICS), ("atomic_files", FILE_ATOMICS)):
+            gaps = function_gaps_section(load_functions(self.out_dir, kind), order, counted)
+            if gaps is not None:
+                self.sections.append(gaps)
 
     def ownership(self) -> None:
         found = ownership_section(self.out_dir, self.variants, int(self.run["machine"]["cores"]),

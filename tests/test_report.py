@@ -20,7 +20,7 @@ from ownbench.bench.callgrind import (
     count_run,
     workloads,
 )
-from ownbench.bench.callgrind_profile import by_function, cost_lines
+from ownbench.bench.callgrind_profile import by_function, by_source_file, cost_lines, source_file
 from ownbench.bench.pyperformance_runner import merge_rounds
 from ownbench.bench.scaling import speedup_ratios, speedups
 from ownbench.build import Installed
@@ -177,6 +177,67 @@ def test_exclusive_instructions_leave_out_calls_and_merge_recursion_levels() -> 
     assert by_function(cost_lines(CALLGRIND_PROFILE)) == {"main": 10, "work": 112}
 
 
+FILES_PROFILE = """\
+positions: line
+events: Ir
+ob=(1) /work/build/owner/install/bin/python3.14t
+fl=(1) /work/build/owner/src/Objects/dictobject.c
+fn=(1) insertdict
+1 10
+fi=(2) /work/build/owner/src/Include/refcount.h
+2 4
+fe=(1)
+3 6
+cfi=(3) /work/build/owner/src/Objects/mimalloc/page.c
+cfn=(2) _mi_malloc_generic
+calls=1 7
+4 50
+fl=(3)
+fn=(2)
+7 30
+fi=(4) ../src/Objects/mimalloc/segment.c
+8 20
+ob=(2) /lib/x86_64-linux-gnu/libc.so.6
+fl=(5) ???
+fn=(3) memcpy
+1 9
+"""
+"""insertdict (dictobject.c) runs 16 of its own, 4 of them in an inlined Py_DECREF from refcount.h, then calls
+_mi_malloc_generic, whose inclusive 50 is not its own; that function (page.c) runs 30, and 20 more in code inlined
+from segment.c; libc's memcpy, with no line information, 9."""
+
+
+def test_instructions_by_source_file_count_inlined_code_in_its_own_file() -> None:
+    lines = list(cost_lines(FILES_PROFILE))
+    assert [c.file.rsplit("/", 1)[-1] for c in lines if c.callee is None] == [
+        "dictobject.c", "refcount.h", "dictobject.c", "page.c", "segment.c", "???"]
+    assert by_source_file(lines) == {"Objects/dictobject.c": 16, "Include/refcount.h": 4, "Objects/mimalloc/": 50,
+                                     "libc.so.6": 9}
+    assert by_function(lines) == {"insertdict": 20, "_mi_malloc_generic": 50, "memcpy": 9}
+
+
+@pytest.mark.parametrize(("file", "object_file", "counted_as"), [
+    ("/work/main/build/owner/src/Python/ceval.c", "/x/python3.14t", "Python/ceval.c"),
+    ("Python/generated_cases.c.h", "/x/python3.14t", "Python/generated_cases.c.h"),
+    ("../src/Include/internal/pycore_object.h", "/x/python3.14t", "Include/internal/pycore_object.h"),
+    ("/src/Include/internal/mimalloc/mimalloc/internal.h", "/x/python3.14t", "Include/internal/mimalloc/"),
+    ("./string/../sysdeps/x86_64/multiarch/memmove-vec-unaligned-erms.S", "/lib/libc.so.6", "libc.so.6"),
+    ("???", "/x/lib/python3.14t/lib-dynload/_json.cpython-314t-x86_64-linux-gnu.so",
+     "_json.cpython-314t-x86_64-linux-gnu.so"),
+])
+def test_source_files_are_named_from_the_top_of_cpythons_tree(file: str, object_file: str, counted_as: str) -> None:
+    assert source_file(file, object_file) == counted_as
+
+
+@pytest.mark.usefixtures("valgrind")
+def test_instructions_by_source_file_of_a_real_run_add_up_to_its_total() -> None:
+    startup = next(w for w in workloads() if w.stem == "startup")
+    run = count_run(Path(sys.executable), startup)
+    assert min(run.files.values()) >= FUNCTION_FLOOR
+    assert 0.8 * run.events["Ir"] < sum(run.files.values()) <= run.events["Ir"]
+    assert sum(run.atomic_files.values()) <= run.events["atomics"]
+
+
 @pytest.mark.usefixtures("valgrind")
 def test_exclusive_instructions_of_a_real_run_add_up_to_its_total() -> None:
     startup = next(w for w in workloads() if w.stem == "startup")
@@ -199,6 +260,22 @@ def test_function_gaps_rank_what_owner_runs_more_and_fewer_of(results_dir: Path)
     table_rows = report.split("### `w`: owner", 1)[1].split("\n\n")[1].splitlines()[2:]
     assert [r.split(" | ")[0] for r in table_rows] == ["| `own`", "| `eval`", "| `lock`", "| `lookup`"]
     assert "| `lookup` | 50.00 | 90.00 | 60.00 | -30.00 | +10.00 |" in report
+
+
+def test_file_gaps_are_reported_beside_the_function_gaps(results_dir: Path) -> None:
+    files = {"stock": {"Python/ceval.c": 100, "Objects/obmalloc.c": 20},
+             "ft": {"Python/ceval.c": 110, "Objects/mimalloc/": 30, "Python/lock.c": 9},
+             "owner": {"Python/ceval.c": 104, "Objects/mimalloc/": 30, "Python/ownership.c": 2}}
+    for variant, counts in files.items():
+        write_json(results_dir / "callgrind" / f"{variant}.json",
+                   {"variant": variant, "instructions": {"w": [sum(counts.values())]},
+                    "functions": {"w": {"main": 1_000_000}},
+                    "files": {"w": {f: n * 1_000_000 for f, n in counts.items()}}})
+    report = write_report(results_dir).read_text()
+    section = report.split("## Where the instructions differ, by source file (callgrind)", 1)[1]
+    assert "| source file | stock (M) | ft (M) | owner (M) | owner − ft (M) | owner − stock (M) |" in section
+    assert "| `Objects/mimalloc/` | 0.00 | 30.00 | 30.00 | +0.00 | +30.00 |" in section
+    assert "| `Python/lock.c` | 0.00 | 9.00 | 0.00 | -9.00 | +0.00 |" in section
 
 
 @pytest.mark.usefixtures("valgrind")

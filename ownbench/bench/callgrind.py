@@ -31,8 +31,8 @@ from ..process import EnvChanges, environment
 from ..results import read_json, write_json
 from ..variants import label_of_file
 from .atomic_cost import measure_atomic_cost
-from .atomics import atomics_by_function
-from .callgrind_profile import CostLine, by_function, cost_lines
+from .atomics import atomics_by_function, atomics_by_source_file
+from .callgrind_profile import CostLine, by_function, by_source_file, cost_lines
 from .profiles import Profile
 from .raw_records import build_key_of, is_current
 
@@ -44,9 +44,9 @@ TOTALS = re.compile(r"^(?:summary|totals):\s+(.+)$", re.MULTILINE)
 CACHES = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64")
 GC_ENTRY = "gc_collect_main"  # every collection, automatic, manual or at shutdown, from 3.11 to 3.14 (and clones)
 FUNCTION_FLOOR = 100_000
-"""Functions that ran fewer exclusive instructions in a workload are not kept."""
+"""Functions (and source files) that ran fewer exclusive instructions in a workload are not kept."""
 ATOMIC_FLOOR = 1_000
-"""Functions that executed fewer atomic read-modify-writes in a workload are not kept."""
+"""Functions (and source files) that executed fewer atomic read-modify-writes in a workload are not kept."""
 ENV = {"PYTHONHASHSEED": "0", "LC_ALL": "C", "PATH": "/usr/bin:/bin"}  # fixed hashing: no -I, which ignores it
 
 
@@ -72,6 +72,11 @@ class CallgrindRun:
     """Exclusive instructions of each function that ran at least FUNCTION_FLOOR of them."""
     atomic_functions: dict[str, int]
     """Atomic read-modify-writes each function that executed at least ATOMIC_FLOOR of them executed itself."""
+    files: dict[str, int]
+    """Exclusive instructions of the code of each source file (inlined code in its own file) that ran at least
+    FUNCTION_FLOOR of them."""
+    atomic_files: dict[str, int]
+    """Atomic read-modify-writes of the code of each source file that executed at least ATOMIC_FLOOR of them."""
 
 
 def profile_text(command: list[str], what: str, env: EnvChanges | None = None) -> str:
@@ -99,7 +104,7 @@ def count_run(python: Path, workload: Path, env: EnvChanges | None = None) -> Ca
     events, totals = EVENTS.search(text), TOTALS.search(text)
     if not events or not totals:
         raise ToolkitError(f"no events or totals in callgrind output of {workload.name}")
-    lines = list(cost_lines(text))  # read once for the GC, the functions and the atomics
+    lines = list(cost_lines(text))  # read once for the GC, the functions, the files and the atomics
     in_gc = instructions_in_gc(lines)
     if not in_gc:  # every run collects at shutdown: the symbol is missing, not the collection
         raise ToolkitError(f"no call to {GC_ENTRY}() in callgrind's profile of {python} running "
@@ -108,8 +113,12 @@ def count_run(python: Path, workload: Path, env: EnvChanges | None = None) -> Ca
     atomics = atomics_by_function(lines)
     return CallgrindRun(
         counts | {"Ir_gc": in_gc, "atomics": sum(atomics.values())},
-        {name: n for name, n in by_function(lines).items() if n >= FUNCTION_FLOOR},
-        {name: n for name, n in atomics.items() if n >= ATOMIC_FLOOR})
+        at_least(by_function(lines), FUNCTION_FLOOR), at_least(atomics, ATOMIC_FLOOR),
+        at_least(by_source_file(lines), FUNCTION_FLOOR), at_least(atomics_by_source_file(lines), ATOMIC_FLOOR))
+
+
+def at_least(counts: dict[str, int], floor: int) -> dict[str, int]:
+    return {name: n for name, n in counts.items() if n >= floor}
 
 
 def count_instructions(python: Path, workload: Path, env: EnvChanges | None = None) -> int:
@@ -117,7 +126,8 @@ def count_instructions(python: Path, workload: Path, env: EnvChanges | None = No
     return count_events(python, workload, env)["Ir"]
 
 
-PER_WORKLOAD = ("instructions", "i1_misses", "gc_instructions", "atomics", "functions", "atomic_functions")
+PER_WORKLOAD = ("instructions", "i1_misses", "gc_instructions", "atomics", "functions", "atomic_functions", "files",
+                "atomic_files")
 """The keys of a variant's callgrind JSON that hold one entry per workload."""
 
 
@@ -145,6 +155,8 @@ def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -
                 data[key][workload.stem] = [r.events[event] for r in runs]
             data["functions"][workload.stem] = runs[0].functions
             data["atomic_functions"][workload.stem] = runs[0].atomic_functions
+            data["files"][workload.stem] = runs[0].files
+            data["atomic_files"][workload.stem] = runs[0].atomic_files
             first = runs[0].events
             note(f"{label} {workload.stem}: {first['Ir']:,} instructions, {first['I1mr']:,} I1 misses, "
                  f"{first['Ir_gc']:,} in the GC, {first['atomics']:,} atomic read-modify-writes")
@@ -165,6 +177,6 @@ def load_callgrind(out_dir: Path, event: str = "instructions") -> dict[str, dict
 
 def load_functions(out_dir: Path, kind: str = "functions") -> dict[str, dict[str, dict[str, int]]]:
     """Variant label -> workload -> function -> exclusive instructions of the first run, or with `kind`
-    "atomic_functions" the atomic read-modify-writes it executed (runs made before the toolkit kept them have
-    none)."""
+    "atomic_functions" the atomic read-modify-writes it executed, or with "files" and "atomic_files" the same by
+    source file (runs made before the toolkit kept them have none)."""
     return {label: data[kind] for label, data in load_callgrind_json(out_dir).items() if kind in data}

@@ -4,24 +4,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import PurePosixPath
 from typing import NamedTuple
 
 CALLED = re.compile(r"\((\d+)\)(?: (.*))?")
 """A compressed name: '(12) name' defines number 12, '(12)' refers to it."""
 RECURSION = re.compile(r"'\d+$")
 """The suffix callgrind gives a function's deeper recursion levels (_PyEval_EvalFrameDefault'2)."""
+CPYTHON_PATH = re.compile(r"(?:^|/)((?:Include|Modules|Objects|Parser|Programs|Python)/.+)$")
+"""A source file of CPython's tree, wherever it was built: the part of its path from the tree's top."""
+MIMALLOC_PATH = re.compile(r"^(.*?/mimalloc/)")
+"""A file of CPython's copy of mimalloc (Objects/mimalloc/, Include/internal/mimalloc/): counted as its directory."""
+FILE_KEYS = ("fl", "fi", "fe", "cfi", "cfl")
+"""Lines that name a source file; they share one name compression. fl, fi (inlined code) and fe (back from it) set
+the file of the cost lines that follow; cfi and cfl name a called function's file."""
 
 
 class CostLine(NamedTuple):
     """One cost line of a callgrind profile: its Ir (first event) in `function` of `object`; `callee` is the called
     function for a call's inclusive cost and None for the function's own; `address` is the instruction's address in
-    its object file (profiles made with --dump-instr=yes), else None."""
+    its object file (profiles made with --dump-instr=yes), else None; `file` is the source file of the code, an
+    inlined function's own file for inlined code (empty if the profile names none, "???" without line
+    information)."""
 
     object: str
     function: str
     callee: str | None
     address: int | None
     ir: int
+    file: str = ""
 
 
 def position(token: str, last: int) -> int:
@@ -36,8 +47,8 @@ def position(token: str, last: int) -> int:
 def cost_lines(profile: str) -> Iterator[CostLine]:
     """The cost lines of the text of a callgrind profile. Names come back from callgrind's name compression as
     written, a recursion level's suffix ('2) included; subpositions from its position compression."""
-    names: dict[str, dict[str, str]] = {"ob": {}, "fn": {}}
-    current = {"ob": "", "fn": ""}
+    names: dict[str, dict[str, str]] = {"ob": {}, "fn": {}, "fl": {}}
+    current = {"ob": "", "fn": "", "fl": ""}
     callee: str | None = None
     positions: list[str] = ["line"]
     last = [0]
@@ -48,16 +59,16 @@ def cost_lines(profile: str) -> Iterator[CostLine]:
             last = [0] * len(positions)
             continue
         key, equals, rest = line.partition("=")
-        if equals and key in ("ob", "fn", "cob", "cfn"):
-            kind = key.removeprefix("c")
+        if equals and key in ("ob", "fn", "cob", "cfn", *FILE_KEYS):
+            kind = "fl" if key in FILE_KEYS else key.removeprefix("c")
             named = CALLED.match(rest)
             if named and named.group(2) is not None:
                 names[kind][named.group(1)] = named.group(2)
             name = names[kind][named.group(1)] if named else rest
             if key == "cfn":
                 callee = name
-            elif key in current:
-                current[key] = name
+            elif key in ("ob", "fn", "fl", "fi", "fe"):
+                current[kind] = name
         elif key == "calls" and equals:
             call_cost_next = True
         elif line and (line[0].isdigit() or line[0] in "+-*"):
@@ -66,7 +77,7 @@ def cost_lines(profile: str) -> Iterator[CostLine]:
                 last = [position(t, p) for t, p in zip(costs, last, strict=False)]
                 address = last[positions.index("instr")] if "instr" in positions else None
                 yield CostLine(current["ob"], current["fn"], callee if call_cost_next else None, address,
-                               int(costs[len(positions)]))
+                               int(costs[len(positions)]), current["fl"])
             call_cost_next = False
 
 
@@ -77,5 +88,28 @@ def by_function(lines: Iterable[CostLine]) -> dict[str, int]:
     for c in lines:
         if c.callee is None:
             name = RECURSION.sub("", c.function)
+            found[name] = found.get(name, 0) + c.ir
+    return found
+
+
+def source_file(file: str, object_file: str) -> str:
+    """What `file` (of code in `object_file`) counts as: a path in CPython's tree from its top, every file of
+    mimalloc as its directory, and anything else (the C library, code without line information) as the object
+    file's name."""
+    found = CPYTHON_PATH.search(file)
+    if found is None:
+        return PurePosixPath(object_file).name or "???"
+    path = found.group(1)
+    mimalloc = MIMALLOC_PATH.match(path)
+    return mimalloc.group(1) if mimalloc else path
+
+
+def by_source_file(lines: Iterable[CostLine]) -> dict[str, int]:
+    """The exclusive Ir of the code of each source file (source_file()) among `lines`: inlined code counts in the
+    file it was inlined from, calls' inclusive costs not at all."""
+    found: dict[str, int] = {}
+    for c in lines:
+        if c.callee is None:
+            name = source_file(c.file, c.object)
             found[name] = found.get(name, 0) + c.ir
     return found
