@@ -43,9 +43,9 @@ ATOMICS = Counted(
     "as 0 there.",
     1e3, "k")
 BY_FILE = ("inlined code counts in the file it comes from (a function inlined from a header, in the header), so the "
-           "counts do not move with what the compiler inlined where; every file of CPython's copy of mimalloc counts "
-           "as `Objects/mimalloc/`, and code outside CPython's tree (the C library, the dynamic loader) as its object "
-           "file")
+           "counts do not move with what the compiler inlined where; the files of CPython's copy of mimalloc count as "
+           "their directory (`Objects/mimalloc/`, `Include/internal/mimalloc/`), and code outside CPython's tree (the "
+           "C library, the dynamic loader, system headers inlined into CPython) as its object file")
 FILE_INSTRUCTIONS = Counted(
     "Where the instructions differ, by source file (callgrind)",
     "Exclusive instructions of the code of each source file, in millions, from each workload's first run: "
@@ -66,8 +66,8 @@ def difference(of: Mapping[str, int], base: Mapping[str, int], function: str) ->
 
 
 def ranked_functions(counts: Mapping[str, Mapping[str, int]], owner: str, bases: list[str]) -> list[str]:
-    """The ROWS functions `owner` counts most more in than each base, and the ROWS it counts most fewer in than
-    the first base; ordered by the difference from the first base, largest first."""
+    """The ROWS functions (or source files) `owner` counts most more in than each base, and the ROWS it counts most
+    fewer in than the first base; ordered by the difference from the first base, largest first."""
     names = set().union(*(counts[v] for v in (owner, *bases)))
     chosen: dict[str, None] = {}
     for i, base in enumerate(bases):
@@ -90,8 +90,8 @@ def workload_table(counts: Mapping[str, Mapping[str, int]], order: list[str], ow
 
 
 def function_gaps_section(functions: Functions, order: list[str], counted: Counted = INSTRUCTIONS) -> str | None:
-    """Per workload and ownership variant, the functions whose counts differ most from ft's (and stock's); None
-    without an ownership variant and ft."""
+    """Per workload and ownership variant, the functions (or source files) whose counts differ most from ft's (and
+    stock's); None without an ownership variant and ft."""
     order = [v for v in order if v in functions]
     bases: list[str] = [b for b in ("ft", "stock") if b in order]
     owners = ownership_labels(order)

@@ -11,9 +11,9 @@ import pytest
 from test_report import host_installed
 
 from ownbench.bench.atomic_cost import FILE_NAME, run_atomic_cost
-from ownbench.bench.atomics import atomics_by_function, is_atomic
+from ownbench.bench.atomics import atomic_lines, is_atomic
 from ownbench.bench.callgrind import ATOMIC_FLOOR, profile_text
-from ownbench.bench.callgrind_profile import CostLine, cost_lines
+from ownbench.bench.callgrind_profile import CostLine, by_function, cost_lines
 from ownbench.errors import ToolkitError
 from ownbench.headline import critical_section_rows
 from ownbench.pipeline import record_run
@@ -43,19 +43,19 @@ inclusive 90); work (in python) runs 30 and 60; its second recursion level 7, at
 
 def test_cost_lines_undo_name_and_position_compression() -> None:
     assert list(cost_lines(PROFILE)) == [
-        CostLine("/lib/libc.so", "main", None, 0x1000, 4),
-        CostLine("/lib/libc.so", "main", None, 0x1004, 2),
-        CostLine("/lib/libc.so", "main", "work", 0x1004, 90),
-        CostLine("/bin/python", "work", None, 0x2000, 30),
-        CostLine("/bin/python", "work", None, 0x2002, 60),
-        CostLine("/bin/python", "work'2", None, 0x2001, 7),
+        CostLine("/lib/libc.so", "main", None, 0x1000, 4, ""),
+        CostLine("/lib/libc.so", "main", None, 0x1004, 2, ""),
+        CostLine("/lib/libc.so", "main", "work", 0x1004, 90, ""),
+        CostLine("/bin/python", "work", None, 0x2000, 30, ""),
+        CostLine("/bin/python", "work", None, 0x2002, 60, ""),
+        CostLine("/bin/python", "work'2", None, 0x2001, 7, ""),
     ]
 
 
 def test_a_profile_by_line_has_no_addresses() -> None:
     lines = list(cost_lines("positions: line\nevents: Ir\nfn=(1) main\n\n1 10\n+2 5\n"))
     assert [(c.address, c.ir) for c in lines] == [(None, 10), (None, 5)]
-    assert atomics_by_function(lines) == {}
+    assert atomic_lines(lines) == []
 
 
 @pytest.mark.parametrize("instruction", [
@@ -104,7 +104,7 @@ def test_a_real_program_executes_exactly_its_atomics(tmp_path: Path) -> None:
     source, program = tmp_path / "counter.c", tmp_path / "counter"
     source.write_text(COUNTER % (5000, 5000))
     subprocess.run(["gcc", "-O1", "-o", str(program), str(source)], check=True)
-    found = atomics_by_function(list(cost_lines(profile_text([str(program)], "counter"))))
+    found = by_function(atomic_lines(list(cost_lines(profile_text([str(program)], "counter")))))
     # Every iteration's fetch-add, nothing for the plain increment; the C library's start-up has a few of its own.
     assert found["bump"] == 5000
     assert "main" not in found

@@ -15,11 +15,11 @@ import functools
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ToolkitError
-from .callgrind_profile import CostLine, by_function, by_source_file
+from .callgrind_profile import CostLine
 
 ATOMIC = re.compile(r"^(lock\b|xchg\s.*\(|(ld|st)(add|clr|eor|set|smax|smin|umax|umin)[a-z]*\s|swp[a-z]*\s"
                     r"|casp?[a-z]*\s|stl?x[rp][bh]?\s)")
@@ -48,17 +48,7 @@ def atomic_addresses(elf: str) -> frozenset[int]:
                      if m and is_atomic(m.group(2)))
 
 
-def atomic_lines(lines: Sequence[CostLine]) -> Iterator[CostLine]:
+def atomic_lines(lines: Sequence[CostLine]) -> list[CostLine]:
     """The cost lines of atomic read-modify-writes among those of a callgrind profile made with --dump-instr=yes (a
     profile without instruction addresses has none)."""
-    return (c for c in lines if c.address is not None and c.address in atomic_addresses(c.object))
-
-
-def atomics_by_function(lines: Sequence[CostLine]) -> dict[str, int]:
-    """Atomic read-modify-writes each function executed itself (atomic_lines()); recursion levels are merged."""
-    return by_function(atomic_lines(lines))
-
-
-def atomics_by_source_file(lines: Sequence[CostLine]) -> dict[str, int]:
-    """Atomic read-modify-writes of the code of each source file (atomic_lines(), by_source_file())."""
-    return by_source_file(atomic_lines(lines))
+    return [c for c in lines if c.address is not None and c.address in atomic_addresses(c.object)]

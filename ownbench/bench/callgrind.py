@@ -31,7 +31,7 @@ from ..process import EnvChanges, environment
 from ..results import read_json, write_json
 from ..variants import label_of_file
 from .atomic_cost import measure_atomic_cost
-from .atomics import atomics_by_function, atomics_by_source_file
+from .atomics import atomic_lines
 from .callgrind_profile import CostLine, by_function, by_source_file, cost_lines
 from .profiles import Profile
 from .raw_records import build_key_of, is_current
@@ -110,14 +110,16 @@ def count_run(python: Path, workload: Path, env: EnvChanges | None = None) -> Ca
         raise ToolkitError(f"no call to {GC_ENTRY}() in callgrind's profile of {python} running "
                            f"{workload.name}: is the interpreter stripped of its symbols?")
     counts = dict(zip(events.group(1).split(), map(int, totals.group(1).split()), strict=True))
-    atomics = atomics_by_function(lines)
+    atomics = atomic_lines(lines)
+    atomic_functions = by_function(atomics)
     return CallgrindRun(
-        counts | {"Ir_gc": in_gc, "atomics": sum(atomics.values())},
-        at_least(by_function(lines), FUNCTION_FLOOR), at_least(atomics, ATOMIC_FLOOR),
-        at_least(by_source_file(lines), FUNCTION_FLOOR), at_least(atomics_by_source_file(lines), ATOMIC_FLOOR))
+        counts | {"Ir_gc": in_gc, "atomics": sum(atomic_functions.values())},
+        at_least(by_function(lines), FUNCTION_FLOOR), at_least(atomic_functions, ATOMIC_FLOOR),
+        at_least(by_source_file(lines), FUNCTION_FLOOR), at_least(by_source_file(atomics), ATOMIC_FLOOR))
 
 
 def at_least(counts: dict[str, int], floor: int) -> dict[str, int]:
+    """The entries of `counts` of `floor` or more."""
     return {name: n for name, n in counts.items() if n >= floor}
 
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import posixpath
 import re
-from collections.abc import Iterable, Iterator
-from pathlib import PurePosixPath
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 CALLED = re.compile(r"\((\d+)\)(?: (.*))?")
 """A compressed name: '(12) name' defines number 12, '(12)' refers to it."""
 RECURSION = re.compile(r"'\d+$")
 """The suffix callgrind gives a function's deeper recursion levels (_PyEval_EvalFrameDefault'2)."""
-CPYTHON_PATH = re.compile(r"(?:^|/)((?:Include|Modules|Objects|Parser|Programs|Python)/.+)$")
-"""A source file of CPython's tree, wherever it was built: the part of its path from the tree's top."""
+CPYTHON_PATH = re.compile(r"^(?:.*/)?((?:Include|Modules|Objects|Parser|Programs|Python)/.+)$")
+"""A source file of CPython's tree, wherever it was built: the part of its normalized path from the last directory
+named like one at the tree's top."""
 MIMALLOC_PATH = re.compile(r"^(.*?/mimalloc/)")
 """A file of CPython's copy of mimalloc (Objects/mimalloc/, Include/internal/mimalloc/): counted as its directory."""
-FILE_KEYS = ("fl", "fi", "fe", "cfi", "cfl")
-"""Lines that name a source file; they share one name compression. fl, fi (inlined code) and fe (back from it) set
-the file of the cost lines that follow; cfi and cfl name a called function's file."""
+FILE_KEYS = ("fl", "fi", "fe", "cfi", "cfl", "jfi")
+"""Lines that name a source file; they share one name compression. fl sets the file of the function that follows,
+fi (inlined code) and fe (back from it) the file of the cost lines that follow; the others name a called
+function's or a jump's file."""
 
 
 class CostLine(NamedTuple):
@@ -32,7 +35,7 @@ class CostLine(NamedTuple):
     callee: str | None
     address: int | None
     ir: int
-    file: str = ""
+    file: str
 
 
 def position(token: str, last: int) -> int:
@@ -48,7 +51,8 @@ def cost_lines(profile: str) -> Iterator[CostLine]:
     """The cost lines of the text of a callgrind profile. Names come back from callgrind's name compression as
     written, a recursion level's suffix ('2) included; subpositions from its position compression."""
     names: dict[str, dict[str, str]] = {"ob": {}, "fn": {}, "fl": {}}
-    current = {"ob": "", "fn": "", "fl": ""}
+    current = {"ob": "", "fn": "", "fl": "", "file": ""}  # fl: the function's file; file: its cost lines'
+
     callee: str | None = None
     positions: list[str] = ["line"]
     last = [0]
@@ -67,8 +71,10 @@ def cost_lines(profile: str) -> Iterator[CostLine]:
             name = names[kind][named.group(1)] if named else rest
             if key == "cfn":
                 callee = name
-            elif key in ("ob", "fn", "fl", "fi", "fe"):
-                current[kind] = name
+            elif key in ("ob", "fn", "fl"):
+                current[key] = name
+            if key in ("fn", "fl", "fi", "fe"):  # a function's cost lines start in its own file
+                current["file"] = name if key in ("fi", "fe") else current["fl"]
         elif key == "calls" and equals:
             call_cost_next = True
         elif line and (line[0].isdigit() or line[0] in "+-*"):
@@ -77,28 +83,35 @@ def cost_lines(profile: str) -> Iterator[CostLine]:
                 last = [position(t, p) for t, p in zip(costs, last, strict=False)]
                 address = last[positions.index("instr")] if "instr" in positions else None
                 yield CostLine(current["ob"], current["fn"], callee if call_cost_next else None, address,
-                               int(costs[len(positions)]), current["fl"])
+                               int(costs[len(positions)]), current["file"])
             call_cost_next = False
 
 
-def by_function(lines: Iterable[CostLine]) -> dict[str, int]:
-    """The exclusive Ir of each function among `lines`: its own cost lines, not the inclusive cost of the calls it
-    makes; a recursion level's suffix ('2) is merged into its function."""
+def exclusive(lines: Iterable[CostLine], key: Callable[[CostLine], str]) -> dict[str, int]:
+    """The exclusive Ir among `lines` of each `key` of a cost line: its own cost lines, not the inclusive cost of
+    the calls made there."""
     found: dict[str, int] = {}
     for c in lines:
         if c.callee is None:
-            name = RECURSION.sub("", c.function)
+            name = key(c)
             found[name] = found.get(name, 0) + c.ir
     return found
 
 
+def by_function(lines: Iterable[CostLine]) -> dict[str, int]:
+    """The exclusive Ir of each function among `lines`; a recursion level's suffix ('2) is merged into its
+    function."""
+    return exclusive(lines, lambda c: RECURSION.sub("", c.function))
+
+
+@functools.cache
 def source_file(file: str, object_file: str) -> str:
     """What `file` (of code in `object_file`) counts as: a path in CPython's tree from its top, every file of
-    mimalloc as its directory, and anything else (the C library, code without line information) as the object
-    file's name."""
-    found = CPYTHON_PATH.search(file)
+    mimalloc as its directory, and anything else (the C library, system headers inlined into CPython, code without
+    line information) as the object file's name."""
+    found = CPYTHON_PATH.match(posixpath.normpath(file))
     if found is None:
-        return PurePosixPath(object_file).name or "???"
+        return posixpath.basename(object_file) or "???"
     path = found.group(1)
     mimalloc = MIMALLOC_PATH.match(path)
     return mimalloc.group(1) if mimalloc else path
@@ -106,10 +119,5 @@ def source_file(file: str, object_file: str) -> str:
 
 def by_source_file(lines: Iterable[CostLine]) -> dict[str, int]:
     """The exclusive Ir of the code of each source file (source_file()) among `lines`: inlined code counts in the
-    file it was inlined from, calls' inclusive costs not at all."""
-    found: dict[str, int] = {}
-    for c in lines:
-        if c.callee is None:
-            name = source_file(c.file, c.object)
-            found[name] = found.get(name, 0) + c.ir
-    return found
+    file it was inlined from."""
+    return exclusive(lines, lambda c: source_file(c.file, c.object))
