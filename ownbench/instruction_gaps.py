@@ -53,12 +53,6 @@ FILE_INSTRUCTIONS = Counted(
     "({rows} of each). A file under 0.1 M instructions in a build counts as 0 there. What `owner` runs beyond "
     "`stock` here, file by file, is what stands between it and `stock` on one thread.",
     1e6, "M", "source file")
-FILE_ATOMICS = Counted(
-    "Where the atomic read-modify-writes are, by source file (callgrind)",
-    "Atomic read-modify-writes of the code of each source file, in thousands, from each workload's first run: "
-    + BY_FILE + ". Shown: the files where an ownership build executes most more than {bases} and most fewer than "
-    "ft ({rows} of each). A file under 1,000 in a build counts as 0 there.",
-    1e3, "k", "source file")
 
 
 def difference(of: Mapping[str, int], base: Mapping[str, int], function: str) -> int:

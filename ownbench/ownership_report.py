@@ -205,6 +205,50 @@ def contended_cpu_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, An
                   **paired_json(paired, paired_geomeans)}
 
 
+def owner_waits(rounds: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per contended case of an ownership variant, over every round: the requests (ownership and share) a run
+    posted, the mean and the largest wait for their answers, and the waits' total as a share of the runs' wall
+    time. Cases without counters are left out."""
+    totals: dict[str, dict[str, float]] = {}
+    for r in rounds:
+        for case, c in r["cases"].items():
+            stats = c.get("ownership_stats")
+            if not stats:
+                continue
+            t = totals.setdefault(case, dict.fromkeys(("runs", "seconds", "requests", "wait_ns", "max_ns"), 0.0))
+            t["runs"] += len(c["seconds"])
+            t["seconds"] += sum(c["seconds"])
+            t["requests"] += stats.get("requests", 0) + stats.get("share_requests", 0)
+            t["wait_ns"] += stats.get("wait_ns_total", 0)
+            t["max_ns"] = max(t["max_ns"], stats.get("wait_ns_max", 0))
+    return {case: {"requests_per_run": t["requests"] / t["runs"],
+                   "mean_wait_us": t["wait_ns"] / t["requests"] / 1e3 if t["requests"] else 0.0,
+                   "max_wait_ms": t["max_ns"] / 1e6,
+                   "wait_share": t["wait_ns"] / 1e9 / t["seconds"]}
+            for case, t in totals.items() if t["runs"] and t["seconds"]}
+
+
+def contended_waits_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """How long the contended cases' requests waited for an owner to answer (None without ownership counters)."""
+    found = {v: waits for v in ownership_labels(order) if (waits := owner_waits(runs.get(v, [])))}
+    if not found:
+        return None
+    rows = [[case, v, f"{w['requests_per_run']:.1f}", f"{w['mean_wait_us']:,.1f}", f"{w['max_wait_ms']:.2f}",
+             f"{w['wait_share']:.2%}"]
+            for v, waits in found.items() for case, w in waits.items()]
+    text = "\n".join([
+        "### Contended workloads: waiting for an owner", "",
+        "A thread that needs an object another running thread owns posts a request and waits until the owner "
+        "answers at its next preemption point; if the owner is runnable but not on a CPU (more threads than "
+        "cores), that is when the kernel runs it again. From the counters of every run: requests (ownership and "
+        "share) a run posted, the mean wait for an answer, the largest (over every round; the counter is "
+        "interpreter-wide), and the waits' total as a share of the runs' wall time (summed over the waiting "
+        "threads, so it can pass 100 %, and not all of it need be on the run's critical path).", "",
+        table(["case", "variant", "requests per run", "mean wait (µs)", "largest wait (ms)",
+               "waits / wall time"], rows)])
+    return text, found
+
+
 def counters_table(data: dict[str, Runs], order: list[str]) -> tuple[str, dict[str, Any]] | None:
     """Ownership counters (sys._ownership_stats) of the variants that have them, per benchmark and case."""
     found: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
@@ -251,6 +295,10 @@ def ownership_section(out_dir: Path, variants: list[str], cores: int,
         if cpu:
             parts.append(cpu[0])
             summary["contended_cpu"] = cpu[1]
+        waits = contended_waits_table(runs, ordered(list(runs), variants))
+        if waits:
+            parts.append(waits[0])
+            summary["contended_waits"] = waits[1]
     counters = counters_table(data, ordered(list({v for runs in data.values() for v in runs}), variants))
     if counters:
         parts.append(counters[0])

@@ -17,9 +17,10 @@ from .bench.pyperformance_runner import round_suites, suite_file
 from .bench.scaling import MIN_REPEATS, load_scaling, rates, speedup_ratios
 from .bench.single_thread import suite_file as single_thread_file
 from .console import step
+from .cost_groups import mechanism_section
 from .errors import ToolkitError
 from .headline import headline_markdown
-from .instruction_gaps import ATOMICS, FILE_ATOMICS, FILE_INSTRUCTIONS, INSTRUCTIONS, function_gaps_section
+from .instruction_gaps import ATOMICS, FILE_INSTRUCTIONS, INSTRUCTIONS, function_gaps_section
 from .markdown import ordered, table
 from .ownership_report import against_ft, ownership_section
 from .plots import grouped_bars, ratio_points
@@ -486,6 +487,10 @@ class ReportWriter:
             gaps = function_gaps_section(load_functions(self.out_dir, kind), order, counted)
             if gaps is not None:
                 self.sections.append(gaps)
+        first_runs = {v: {w: runs[0] for w, runs in data[v].items()} for v in order}  # the runs the files are of
+        mechanisms = mechanism_section(load_functions(self.out_dir, "files"), first_runs, order)
+        if mechanisms is not None:
+            self.sections.append(mechanisms)
         self.atomics(order, counts)
 
     def outside_gc(self, order: list[str], instructions: dict[str, dict[str, list[int]]]) -> None:
@@ -561,10 +566,9 @@ class ReportWriter:
         self.summary["atomics"] = atomics
         if cost:
             self.summary["atomic_cost_ns"] = cost["atomic_ns"]
-        for kind, counted in (("atomic_functions", ATOMICS), ("atomic_files", FILE_ATOMICS)):
-            gaps = function_gaps_section(load_functions(self.out_dir, kind), order, counted)
-            if gaps is not None:
-                self.sections.append(gaps)
+        gaps = function_gaps_section(load_functions(self.out_dir, "atomic_functions"), order, ATOMICS)
+        if gaps is not None:
+            self.sections.append(gaps)
 
     def ownership(self) -> None:
         found = ownership_section(self.out_dir, self.variants, int(self.run["machine"]["cores"]),

@@ -19,7 +19,7 @@ from ownbench.bench.ownership import SCRIPT_DIR, raw_file, run_ownership
 from ownbench.bench.profiles import PROFILES, OwnershipSizes, Profile, get_profile
 from ownbench.build import Installed
 from ownbench.headline import contended_rows
-from ownbench.ownership_report import contended_cpu_table, contended_table
+from ownbench.ownership_report import contended_cpu_table, contended_table, contended_waits_table
 from ownbench.pipeline import record_run
 from ownbench.report import write_report
 from ownbench.results import read_json, write_json
@@ -161,6 +161,25 @@ def test_contended_cpu_time_is_paired_by_round_and_switches_counted_per_operatio
     # Runs made before the CPU time was measured: no table.
     assert contended_cpu_table({"ft": contended_rounds([1.0]), "owner": contended_rounds([1.0])},
                                ["ft", "owner"]) is None
+
+
+def waits_round(seconds: list[float], requests: int, share_requests: int, wait_ns: int, max_ns: int) -> dict[str, Any]:
+    stats = {"requests": requests, "share_requests": share_requests, "wait_ns_total": wait_ns, "wait_ns_max": max_ns}
+    return {"cases": {"c": {"seconds": seconds, "ownership_stats": stats}}}
+
+
+def test_waits_for_an_owner_are_per_request_and_a_share_of_wall_time() -> None:
+    owner = [waits_round([0.5, 0.5], 3, 1, 2_000_000, 900_000), waits_round([1.0, 1.0], 5, 1, 8_000_000, 1_500_000)]
+    found = contended_waits_table({"ft": contended_rounds([1.0]), "owner": owner}, ["ft", "owner"])
+    assert found is not None
+    text, summary = found
+    # 10 requests over 4 runs and 3 s of wall time, waiting 10 ms in all, 1.5 ms at most.
+    assert summary["owner"]["c"] == {"requests_per_run": 2.5, "mean_wait_us": 1000.0, "max_wait_ms": 1.5,
+                                     "wait_share": pytest.approx(10e-3 / 3)}
+    assert "| c | owner | 2.5 | 1,000.0 | 1.50 | 0.33% |" in text
+    # ft has no counters, and runs without them give no table.
+    assert "| c | ft |" not in text
+    assert contended_waits_table({"ft": contended_rounds([1.0])}, ["ft"]) is None
 
 
 @pytest.fixture

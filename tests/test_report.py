@@ -321,16 +321,13 @@ def test_file_gaps_are_reported_beside_the_function_gaps(results_dir: Path) -> N
     for variant, counts in files.items():
         write_json(results_dir / "callgrind" / f"{variant}.json",
                    {"variant": variant, "instructions": {"w": [sum(counts.values())]},
-                    "functions": {"w": {"main": 1_000_000}}, "atomics": {"w": [counts.get("Python/lock.c", 0)]},
-                    "files": {"w": {f: n * 1_000_000 for f, n in counts.items()}},
-                    "atomic_files": {"w": {f: n * 1_000 for f, n in counts.items() if f == "Python/lock.c"}}})
+                    "functions": {"w": {"main": 1_000_000}},
+                    "files": {"w": {f: n * 1_000_000 for f, n in counts.items()}}})
     report = write_report(results_dir).read_text()
     section = report.split("## Where the instructions differ, by source file (callgrind)", 1)[1]
     assert "| source file | stock (M) | ft (M) | owner (M) | owner − ft (M) | owner − stock (M) |" in section
     assert "| `Objects/mimalloc/` | 0.00 | 30.00 | 30.00 | +0.00 | +30.00 |" in section
     assert "| `Python/lock.c` | 0.00 | 9.00 | 0.00 | -9.00 | +0.00 |" in section
-    atomics = report.split("## Where the atomic read-modify-writes are, by source file (callgrind)", 1)[1]
-    assert "| `Python/lock.c` | 0.00 | 9.00 | 0.00 | -9.00 | +0.00 |" in atomics
 
 
 @pytest.mark.usefixtures("valgrind")
@@ -600,3 +597,25 @@ def test_fixture_ratios_and_their_directions(tmp_path: Path) -> None:
     assert "Benchmark hidden because not significant (1): beta" in report
     summary = json.loads((out / "summary.json").read_text())
     assert summary["pyperformance_geomean"]["owner_vs_ft"] == pytest.approx(math.sqrt(0.9))
+
+
+def test_mechanisms_sum_each_groups_files_beyond_stock_and_the_rest_of_the_totals(results_dir: Path) -> None:
+    files = {"stock": {"Objects/obmalloc.c": 10, "Python/ceval.c": 50},
+             "ft": {"Objects/mimalloc/": 30, "Python/ceval.c": 55, "Python/lock.c": 5},
+             "owner": {"Objects/mimalloc/": 30, "Python/ceval.c": 52, "Python/ownership.c": 2}}
+    totals = {"stock": 100, "ft": 125, "owner": 118}
+    for variant, counts in files.items():
+        write_json(results_dir / "callgrind" / f"{variant}.json",
+                   {"variant": variant, "instructions": {"w": [totals[variant] * 1_000_000]},
+                    "files": {"w": {f: n * 1_000_000 for f, n in counts.items()}}})
+    report = write_report(results_dir).read_text()
+    section = report.split("## What the free-threaded builds run beyond stock, by mechanism (callgrind)", 1)[1]
+    rows = {r.split(" | ")[0].removeprefix("| "): r.split(" | ")[2:] for r in section.splitlines()
+            if r.startswith("| ") and not r.startswith("| mechanism")}
+    assert rows["allocator (mimalloc; stock: pymalloc)"] == ["+20.0 (+20.0%)", "+20.0 (+20.0%) |"]
+    assert rows["critical sections and locks"] == ["+5.0 (+5.0%)", "+0.0 (+0.0%) |"]
+    assert rows["interpreter loop"] == ["+5.0 (+5.0%)", "+2.0 (+2.0%) |"]
+    assert rows["ownership protocol"] == ["+0.0 (+0.0%)", "+2.0 (+2.0%) |"]
+    assert rows["everything else (other files, and files under 0.1 M in a workload)"] == [
+        "-5.0 (-5.0%)", "-6.0 (-6.0%) |"]
+    assert rows["**total**"] == ["+25.0 (+25.0%)", "+18.0 (+18.0%) |"]

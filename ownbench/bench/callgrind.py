@@ -46,7 +46,7 @@ GC_ENTRY = "gc_collect_main"  # every collection, automatic, manual or at shutdo
 FUNCTION_FLOOR = 100_000
 """Functions (and source files) that ran fewer exclusive instructions in a workload are not kept."""
 ATOMIC_FLOOR = 1_000
-"""Functions (and source files) that executed fewer atomic read-modify-writes in a workload are not kept."""
+"""Functions that executed fewer atomic read-modify-writes in a workload are not kept."""
 ENV = {"PYTHONHASHSEED": "0", "LC_ALL": "C", "PATH": "/usr/bin:/bin"}  # fixed hashing: no -I, which ignores it
 
 
@@ -75,8 +75,6 @@ class CallgrindRun:
     files: dict[str, int]
     """Exclusive instructions of the code of each source file (inlined code in its own file) that ran at least
     FUNCTION_FLOOR of them."""
-    atomic_files: dict[str, int]
-    """Atomic read-modify-writes of the code of each source file that executed at least ATOMIC_FLOOR of them."""
 
 
 def profile_text(command: list[str], what: str, env: EnvChanges | None = None) -> str:
@@ -115,7 +113,7 @@ def count_run(python: Path, workload: Path, env: EnvChanges | None = None) -> Ca
     return CallgrindRun(
         counts | {"Ir_gc": in_gc, "atomics": sum(atomic_functions.values())},
         at_least(by_function(lines), FUNCTION_FLOOR), at_least(atomic_functions, ATOMIC_FLOOR),
-        at_least(by_source_file(lines), FUNCTION_FLOOR), at_least(by_source_file(atomics), ATOMIC_FLOOR))
+        at_least(by_source_file(lines), FUNCTION_FLOOR))
 
 
 def at_least(counts: dict[str, int], floor: int) -> dict[str, int]:
@@ -128,8 +126,7 @@ def count_instructions(python: Path, workload: Path, env: EnvChanges | None = No
     return count_events(python, workload, env)["Ir"]
 
 
-PER_WORKLOAD = ("instructions", "i1_misses", "gc_instructions", "atomics", "functions", "atomic_functions", "files",
-                "atomic_files")
+PER_WORKLOAD = ("instructions", "i1_misses", "gc_instructions", "atomics", "functions", "atomic_functions", "files")
 """The keys of a variant's callgrind JSON that hold one entry per workload."""
 
 
@@ -158,7 +155,6 @@ def run_callgrind(installed: list[Installed], profile: Profile, out_dir: Path) -
             data["functions"][workload.stem] = runs[0].functions
             data["atomic_functions"][workload.stem] = runs[0].atomic_functions
             data["files"][workload.stem] = runs[0].files
-            data["atomic_files"][workload.stem] = runs[0].atomic_files
             first = runs[0].events
             note(f"{label} {workload.stem}: {first['Ir']:,} instructions, {first['I1mr']:,} I1 misses, "
                  f"{first['Ir_gc']:,} in the GC, {first['atomics']:,} atomic read-modify-writes")
@@ -179,6 +175,6 @@ def load_callgrind(out_dir: Path, event: str = "instructions") -> dict[str, dict
 
 def load_functions(out_dir: Path, kind: str = "functions") -> dict[str, dict[str, dict[str, int]]]:
     """Variant label -> workload -> function -> exclusive instructions of the first run, or with `kind`
-    "atomic_functions" the atomic read-modify-writes it executed, or with "files" and "atomic_files" the same by
-    source file (runs made before the toolkit kept them have none)."""
+    "atomic_functions" the atomic read-modify-writes it executed, or with "files" the instructions by source file
+    (runs made before the toolkit kept them have none)."""
     return {label: data[kind] for label, data in load_callgrind_json(out_dir).items() if kind in data}
