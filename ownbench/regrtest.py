@@ -61,6 +61,8 @@ class TestCounts:
     """The skipped test cases, as 'class.method'."""
     failed_tests: tuple[str, ...] = ()
     """The test cases that failed or raised, as 'class.method'."""
+    flaky_tests: tuple[str, ...] = ()
+    """The test cases that failed, then passed when regrtest re-ran them (runs with `rerun` only)."""
 
     @property
     def ok(self) -> bool:
@@ -74,21 +76,27 @@ class JunitCases(NamedTuple):
     passed: int
     failed: tuple[str, ...]
     skipped: tuple[str, ...]
+    flaky: tuple[str, ...] = ()
 
 
 def count_junit(xml_file: Path) -> JunitCases:
-    """The passed count and the failed and skipped test cases of a regrtest --junit-xml file."""
-    total = 0
-    failed: list[str] = []
-    skipped: list[str] = []
+    """The passed count and the failed, skipped and flaky test cases of a regrtest --junit-xml file. A case that
+    regrtest re-ran (--rerun) appears once per run and counts by its last one; it is flaky if it failed before."""
+    outcomes: dict[str, str] = {}
+    failed_once: set[str] = set()
     for case in ET.parse(xml_file).getroot().iter("testcase"):
-        total += 1
         name = f"{case.get('classname')}.{case.get('name')}"
         if case.find("failure") is not None or case.find("error") is not None:
-            failed.append(name)
-        elif case.find("skipped") is not None:
-            skipped.append(name)
-    return JunitCases(total - len(failed) - len(skipped), tuple(failed), tuple(skipped))
+            outcomes[name] = "failed"
+            failed_once.add(name)
+        else:
+            outcomes[name] = "skipped" if case.find("skipped") is not None else "passed"
+
+    def having(outcome: str) -> tuple[str, ...]:
+        return tuple(n for n, o in outcomes.items() if o == outcome)
+
+    passed = having("passed")
+    return JunitCases(len(passed), having("failed"), having("skipped"), tuple(n for n in passed if n in failed_once))
 
 
 def _run_teed(command: list[str], env: EnvChanges, log: Path) -> int:
@@ -105,8 +113,11 @@ def _run_teed(command: list[str], env: EnvChanges, log: Path) -> int:
 
 
 def run_tests(installed: Installed, tests: tuple[str, ...], out: Path, jobs: int = 2,
-              tsan: TsanRun | None = None) -> TestCounts:
+              tsan: TsanRun | None = None, rerun: bool = False) -> TestCounts:
     """Run `tests` with `python -m test -jN`, write the counts to `out` and return them.
+
+    With `rerun`, regrtest re-runs the tests that failed (--rerun, as CPython's own CI does): a test that then
+    passes counts as passed and is named in `flaky_tests`.
 
     With `tsan` (a ThreadSanitizer build), TSAN_OPTIONS point at its suppressions and log directory, and the
     reports found there and in regrtest's output are counted: any report fails the run. Every process runs with the
@@ -115,7 +126,8 @@ def run_tests(installed: Installed, tests: tuple[str, ...], out: Path, jobs: int
     step(f"regrtest on {installed.name}: {' '.join(tests)}")
     with tempfile.TemporaryDirectory(prefix="ownbench-regrtest-") as tmp:
         junit = Path(tmp) / "junit.xml"
-        command = [str(installed.python), "-m", "test", f"-j{jobs}", "--junit-xml", str(junit)]
+        command = [str(installed.python), "-m", "test", f"-j{jobs}", "--junit-xml", str(junit),
+                   *(["--rerun"] if rerun else [])]
         env = installed.variant.environment()
         if tsan is None:
             exit_code = subprocess.run([*command, *tests], check=False, env=environment(env)).returncode
@@ -125,7 +137,7 @@ def run_tests(installed: Installed, tests: tuple[str, ...], out: Path, jobs: int
         cases = count_junit(junit) if junit.is_file() else JunitCases(0, (), ())
     scan = tsan.scan() if tsan else Scan()
     counts = TestCounts(cases.passed, len(cases.failed), len(cases.skipped), exit_code, tests, scan.reports,
-                        scan.fatal, cases.skipped, cases.failed)
+                        scan.fatal, cases.skipped, cases.failed, cases.flaky)
     record = {"variant": installed.variant.label, "arch": installed.arch.machine,
               "build_key": installed.manifest.get("build_key"), **asdict(counts)}
     if tsan:
@@ -136,6 +148,8 @@ def run_tests(installed: Installed, tests: tuple[str, ...], out: Path, jobs: int
          f"(exit {exit_code})")
     for name in cases.failed:
         note(f"[red]  failed:[/] {name}")
+    for name in cases.flaky:
+        note(f"[yellow]  flaky (failed, then passed when re-run):[/] {name}")
     if tsan:
         colour = "green" if scan.reports == scan.fatal == 0 else "red"
         note(f"[{colour}]{installed.name}: {scan.reports} ThreadSanitizer report(s), {scan.fatal} fatal[/] "

@@ -621,9 +621,11 @@ class ReportWriter:
         header = ["variant", "arch", "passed", "failed", "skipped", *(["TSan reports"] if tsan else []), "tests"]
         lines = ["## CPython tests (regrtest)", "", table(header, rows)]
         for r in results:
-            if r.get("failed_tests"):
-                names = ", ".join(f"`{name}`" for name in r["failed_tests"])
-                lines += ["", f"Failed on {regrtest_run_name(r)}: {names}"]
+            for key, what in (("failed_tests", "Failed on {}"),
+                              ("flaky_tests", "Flaky on {} (failed, then passed when re-run)")):
+                if r.get(key):
+                    names = ", ".join(f"`{name}`" for name in r[key])
+                    lines += ["", f"{what.format(regrtest_run_name(r))}: {names}"]
         self.sections.append("\n".join(lines))
 
     def whole_suite(self) -> None:

@@ -338,4 +338,27 @@ def test_junit_counts_name_the_failed_and_skipped_cases(tmp_path: Path) -> None:
                      '<testcase classname="test.A" name="test_bad"><failure/></testcase>'
                      '<testcase classname="test.B" name="test_later"><skipped/></testcase>'
                      '</testsuite></testsuites>')
-    assert count_junit(junit) == (1, ("test.A.test_bad",), ("test.B.test_later",))
+    assert count_junit(junit) == (1, ("test.A.test_bad",), ("test.B.test_later",), ())
+
+
+def test_a_case_regrtest_re_ran_counts_by_its_last_run_and_is_flaky_if_it_passed(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    junit.write_text('<testsuites><testsuite>'
+                     '<testcase classname="test.A" name="test_ok"/>'
+                     '<testcase classname="test.A" name="test_flaky"><failure/></testcase>'
+                     '<testcase classname="test.A" name="test_bad"><error/></testcase>'
+                     '</testsuite><testsuite>'
+                     '<testcase classname="test.A" name="test_flaky"/>'
+                     '<testcase classname="test.A" name="test_bad"><failure/></testcase>'
+                     '</testsuite></testsuites>')
+    assert count_junit(junit) == (2, ("test.A.test_bad",), (), ("test.A.test_flaky",))
+
+
+def test_report_names_the_flaky_cases(tmp_path: Path) -> None:
+    out = tsan_results_dir(tmp_path)
+    record = {"variant": "owner", "arch": "x86_64", "passed": 5, "failed": 0, "skipped": 0, "tests": ["test_x"],
+              "tsan": True, "tsan_reports": 0, "flaky_tests": ["test.A.test_flaky"]}
+    (out / "regrtest" / "owner-tsan.json").write_text(json.dumps(record))
+    writer = ReportWriter(out)
+    writer.regrtest()
+    assert "Flaky on owner (TSan) (failed, then passed when re-run): `test.A.test_flaky`" in writer.sections[0]
