@@ -483,12 +483,13 @@ class ReportWriter:
         self.summary["instructions"] = counts
         self.outside_gc(order, data)
         self.i1_misses(order, counts)
-        for kind, counted in (("functions", INSTRUCTIONS), ("files", FILE_INSTRUCTIONS)):
-            gaps = function_gaps_section(load_functions(self.out_dir, kind), order, counted)
+        files = load_functions(self.out_dir, "files")
+        for found, counted in ((load_functions(self.out_dir), INSTRUCTIONS), (files, FILE_INSTRUCTIONS)):
+            gaps = function_gaps_section(found, order, counted)
             if gaps is not None:
                 self.sections.append(gaps)
         first_runs = {v: {w: runs[0] for w, runs in data[v].items()} for v in order}  # the runs the files are of
-        mechanisms = mechanism_section(load_functions(self.out_dir, "files"), first_runs, order)
+        mechanisms = mechanism_section(files, first_runs, order)
         if mechanisms is not None:
             self.sections.append(mechanisms)
         self.atomics(order, counts)

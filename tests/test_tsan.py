@@ -321,14 +321,18 @@ def test_report_marks_tsan_rows(tmp_path: Path) -> None:
     assert "| owner | x86_64 | 5 | 0 | 0 |  | test_x |" in section
 
 
-def test_report_names_the_failed_cases(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("key", "failed", "named"), [
+    ("failed_tests", 1, "Failed on owner (TSan): `test.A.test_x`"),
+    ("flaky_tests", 0, "Flaky on owner (TSan) (failed, then passed when re-run): `test.A.test_x`"),
+])
+def test_report_names_the_failed_and_the_flaky_cases(tmp_path: Path, key: str, failed: int, named: str) -> None:
     out = tsan_results_dir(tmp_path)
-    record = {"variant": "owner", "arch": "x86_64", "passed": 5, "failed": 1, "skipped": 0, "tests": ["test_x"],
-              "tsan": True, "tsan_reports": 0, "failed_tests": ["test.A.test_bad"]}
+    record = {"variant": "owner", "arch": "x86_64", "passed": 5, "failed": failed, "skipped": 0, "tests": ["test_x"],
+              "tsan": True, "tsan_reports": 0, key: ["test.A.test_x"]}
     (out / "regrtest" / "owner-tsan.json").write_text(json.dumps(record))
     writer = ReportWriter(out)
     writer.regrtest()
-    assert "Failed on owner (TSan): `test.A.test_bad`" in writer.sections[0]
+    assert named in writer.sections[0]
 
 
 def test_junit_counts_name_the_failed_and_skipped_cases(tmp_path: Path) -> None:
@@ -352,13 +356,3 @@ def test_a_case_regrtest_re_ran_counts_by_its_last_run_and_is_flaky_if_it_passed
                      '<testcase classname="test.A" name="test_bad"><failure/></testcase>'
                      '</testsuite></testsuites>')
     assert count_junit(junit) == (2, ("test.A.test_bad",), (), ("test.A.test_flaky",))
-
-
-def test_report_names_the_flaky_cases(tmp_path: Path) -> None:
-    out = tsan_results_dir(tmp_path)
-    record = {"variant": "owner", "arch": "x86_64", "passed": 5, "failed": 0, "skipped": 0, "tests": ["test_x"],
-              "tsan": True, "tsan_reports": 0, "flaky_tests": ["test.A.test_flaky"]}
-    (out / "regrtest" / "owner-tsan.json").write_text(json.dumps(record))
-    writer = ReportWriter(out)
-    writer.regrtest()
-    assert "Flaky on owner (TSan) (failed, then passed when re-run): `test.A.test_flaky`" in writer.sections[0]

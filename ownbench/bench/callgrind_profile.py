@@ -52,7 +52,6 @@ def cost_lines(profile: str) -> Iterator[CostLine]:
     written, a recursion level's suffix ('2) included; subpositions from its position compression."""
     names: dict[str, dict[str, str]] = {"ob": {}, "fn": {}, "fl": {}}
     current = {"ob": "", "fn": "", "fl": "", "file": ""}  # fl: the function's file; file: its cost lines'
-
     callee: str | None = None
     positions: list[str] = ["line"]
     last = [0]
