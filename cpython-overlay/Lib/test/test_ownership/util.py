@@ -18,17 +18,18 @@ what they claim and the choreographies cannot be reordered:
   because waiting detaches, and detaching hands over the objects of the
   caller's active sections.  Some waits are hidden: a critical section
   on an object that another running thread owns waits for it, and the
-  runtime takes such sections behind the scenes.  A thread's first call
-  of a function takes one on the code object (_PyCode_GetTLBC(), for its
-  thread-local bytecode); the first read of a list or dict that another
-  thread owns takes one to mark it shared (ensure_shared_on_read() in
-  Objects/dictobject.c, list_get_item_ref() in Objects/listobject.c);
-  specializing LOAD_GLOBAL takes one on the globals and the builtins dict,
-  LOAD_ATTR on the module or instance it reads.  So, once another thread
-  may ask for its objects, such code only calls C functions and Python
-  functions it has already run, through names bound beforehand, and
-  touches only objects its own thread created: Flag, spin_until() and
-  spin_until_grows() are made for that, with prepare_thread().
+  runtime takes such sections behind the scenes.  The first read of a
+  list or dict that another thread owns takes one to mark it shared
+  (ensure_shared_on_read() in Objects/dictobject.c, list_get_item_ref()
+  in Objects/listobject.c); specializing LOAD_GLOBAL takes one on the
+  globals and the builtins dict, LOAD_ATTR on the module or instance it
+  reads.  (A thread's first call of a function creates its thread-local
+  bytecode under a lock of its own, not a section on the code object:
+  test_first_call.)  So, once another thread may ask for its objects,
+  such code only calls C functions and Python functions it has already
+  run, through names bound beforehand, and touches only objects its own
+  thread created: Flag, spin_until() and spin_until_grows() are made for
+  that, with prepare_thread().
 """
 
 import collections
@@ -127,9 +128,10 @@ def spin_until_grows(key, timeout=TIMEOUT, monotonic=time.monotonic,
 def prepare_thread():
     """Run spin_until() and spin_until_grows() once in the calling thread.
 
-    A thread's first call of a function takes a critical section on the
-    code object (see the module docstring), so a thread calls this before
-    it enters a critical section in which it uses them.
+    Their first run specializes their loads of globals and attributes,
+    which takes critical sections on the dicts they read (see the module
+    docstring), so a thread calls this before it enters a critical section
+    in which it uses them.
     """
     spin_until(bool, timeout=0)
     spin_until_grows("requests", timeout=0)
