@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from ownbench.perf_profile.runner import WORKLOADS, profile_variants, select_wor
 from ownbench.pool import pool as pool_runs
 from ownbench.report import write_report
 from ownbench.reproduce import reproduce as run_reproduce
+from ownbench.request_sites import trace_requests, write_requests
 from ownbench.results import default_run_dir, latest_run_dir, write_json
 from ownbench.results_index import write_index
 from ownbench.sources import SourceOptions
@@ -182,6 +184,25 @@ def profile(c: Context, variant: str = "all", workloads: str = "", out: str = ""
         out_dir = Path(out) if out else default_run_dir(label, "profile")
         profile_variants(variants, get_release(), names, seconds, out_dir, label, pgo)
         console.print(str(write_report(out_dir)))
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@task(help={"command": "the program to trace: a script and its arguments, in one string",
+            "variant": "owner or owner:<policy> (default owner); comma-separated",
+            "out": "results directory (default: results/<date>-<label>-<arch>-requests)", "label": "results label",
+            "pgo": "trace the PGO+LTO build (./toolkit build --pgo)"})
+def requests(c: Context, command: str = "", variant: str = "owner", out: str = "", label: str = "local",
+             pgo: bool = False) -> None:
+    """Count where a program's threads ask running owners for objects (under gdb): type, Python function, C caller."""
+    try:
+        program = shlex.split(command)
+        if not program:
+            raise ToolkitError("--command is empty: give a script and its arguments")
+        out_dir = Path(out) if out else default_run_dir(label, "requests")
+        for v in select_variants(variant):
+            installed = load_installed(v, get_release(), pgo=pgo)
+            console.print(str(write_requests(out_dir, installed, program, trace_requests(installed, program, out_dir))))
     except ToolkitError as exc:
         _fail(exc)
 
