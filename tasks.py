@@ -202,7 +202,9 @@ def requests(c: Context, command: str = "", variant: str = "owner", out: str = "
         out_dir = Path(out) if out else default_run_dir(label, "requests")
         for v in select_variants(variant):
             installed = load_installed(v, get_release(), pgo=pgo)
-            console.print(str(write_requests(out_dir, installed, program, trace_requests(installed, program, out_dir))))
+            sites = trace_requests(installed, program, out_dir)
+            pipeline.record_run(out_dir, label, "requests", [installed])
+            console.print(str(write_requests(out_dir, installed, program, sites)))
     except ToolkitError as exc:
         _fail(exc)
 

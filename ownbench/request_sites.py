@@ -160,16 +160,34 @@ def trace_requests(installed: Installed, program: Sequence[str], out_dir: Path) 
     return parse_requests(result.stdout)
 
 
+def program_slug(program: Sequence[str]) -> str:
+    """A file name for a program: its script's stem and its arguments (`contended-cases-threadpool_imap`)."""
+    words = [Path(program[0]).stem, *program[1:]] if program else []
+    return re.sub(r"[^A-Za-z0-9_.]+", "-", " ".join(words)).strip("-.") or "program"
+
+
 def write_requests(out_dir: Path, installed: Installed, program: Sequence[str], sites: list[RequestSite]) -> Path:
-    """requests/<variant>.json (every request, in order) and requests-<variant>.md (the table)."""
+    """requests/<variant>-<program>.json (every site and its count) and .md (the table), then report.md, which
+    holds the tables of every program traced into `out_dir`."""
     counted = tally(sites)
-    write_json(out_dir / "requests" / f"{installed.name}.json",
+    stem = f"{installed.name}-{program_slug(program)}"
+    write_json(out_dir / "requests" / f"{stem}.json",
                {"variant": installed.variant.label, "program": list(program),
                 "sites": [{**asdict(site), "requests": n} for site, n in counted]})
-    text = (f"# Ownership requests: {' '.join(program)} on `{installed.variant.label}`\n\n"
-            f"{len(sites)} requests to a running owner, by the requested object's type, the kind of request, the "
-            "Python function the requesting thread ran and the C function that asked (gdb stopped at each, which "
-            "changes the interleaving: a run without gdb may post other numbers).\n\n" + markdown(counted))
-    path = out_dir / f"requests-{installed.name}.md"
-    write_text(path, text)
+    write_text(out_dir / "requests" / f"{stem}.md",
+               f"## `{' '.join(program)}` on `{installed.variant.label}`\n\n"
+               f"{len(sites)} requests to a running owner.\n\n{markdown(counted)}\n")
+    return write_report(out_dir)
+
+
+def write_report(out_dir: Path) -> Path:
+    """report.md: the request tables of every program traced into `out_dir`, by file name."""
+    tables = [path.read_text() for path in sorted((out_dir / "requests").glob("*.md"))]
+    path = out_dir / "report.md"
+    write_text(path, "# Ownership requests, by where they come from\n\n"
+               "Each table counts the requests a program's threads posted to a running owner, by the requested "
+               "object's type, the kind of request, the Python function the requesting thread ran and the C function "
+               "that asked (`./toolkit requests`). gdb stopped at each request, which changes the interleaving and "
+               "stretches the time between two moves of an object past `adaptive`'s 5 ms window: the tables say "
+               "where requests come from, not how many a run without gdb posts.\n\n" + "\n".join(tables))
     return path

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -15,9 +17,11 @@ from ownbench.request_sites import (
     RequestSite,
     markdown,
     parse_requests,
+    program_slug,
     short_file,
     tally,
     trace_requests,
+    write_requests,
 )
 from ownbench.variants import VARIANTS
 
@@ -81,3 +85,25 @@ def test_a_build_without_ownership_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ToolkitError, match="variant ft has no ownership requests"):
         trace_requests(ft, ["script.py"], tmp_path)
     assert not (tmp_path / "logs").exists()
+
+
+@pytest.mark.parametrize(("program", "slug"), [
+    (["bench/ownership/contended.py", "--cases", "threadpool_imap"], "contended-cases-threadpool_imap"),
+    (["/x/script.py"], "script"),
+    ([], "program"),
+])
+def test_program_slug(program: list[str], slug: str) -> None:
+    assert program_slug(program) == slug
+
+
+def test_each_program_has_its_files_and_the_report_holds_every_table(tmp_path: Path) -> None:
+    python = Path(sys.executable)
+    owner = Installed(VARIANTS["owner"], native_arch(), python.parent.parent, python, {})
+    sites = parse_requests(GDB_OUTPUT)
+    write_requests(tmp_path, owner, ["a.py"], sites)
+    report = write_requests(tmp_path, owner, ["b.py", "--fast"], sites[:1])
+    saved = json.loads((tmp_path / "requests" / "owner-b-fast.json").read_text())
+    assert saved["program"] == ["b.py", "--fast"] and saved["sites"] == [{**asdict(APPEND), "requests": 1}]
+    text = report.read_text()
+    assert text.index("## `a.py` on `owner`\n\n3 requests") < text.index("## `b.py --fast` on `owner`\n\n1 requests")
+    assert text.count("| `list` | ownership | `append_once`") == 2
