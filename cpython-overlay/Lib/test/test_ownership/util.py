@@ -21,11 +21,14 @@ what they claim and the choreographies cannot be reordered:
   runtime takes such sections behind the scenes.  The first read of a
   list or dict that another thread owns takes one to mark it shared
   (ensure_shared_on_read() in Objects/dictobject.c, list_get_item_ref()
-  in Objects/listobject.c); specializing LOAD_GLOBAL takes one on the
-  globals and the builtins dict, LOAD_ATTR on the module or instance it
-  reads.  (A thread's first call of a function creates its thread-local
-  bytecode under a lock of its own, not a section on the code object:
-  test_first_call.)  So, once another thread may ask for its objects,
+  in Objects/listobject.c); specializing LOAD_GLOBAL or LOAD_ATTR on a
+  module takes one on a dict whose keys have no version yet, and
+  specializing STORE_ATTR one on the instance it writes.  (Specializing
+  loads otherwise reads another thread's dicts and instances lock-free:
+  test_unowned_specialization.  A thread's first call of a function
+  creates its thread-local bytecode under a lock of its own, not a
+  section on the code object: test_first_call.)  So, once another thread
+  may ask for its objects,
   such code only calls C functions and Python functions it has already
   run, through names bound beforehand, and touches only objects its own
   thread created: Flag, spin_until() and spin_until_grows() are made for
