@@ -13,8 +13,6 @@ import unittest
 from test.test_ownership import util
 
 SOURCE = """\
-import math
-
 LIMIT = 1
 
 class Point:
@@ -27,6 +25,12 @@ def read_global(n):
         total += LIMIT
     return total
 
+def read_builtin(n):
+    total = 0
+    for _ in range(n):
+        total += abs(-1)
+    return total
+
 def read_attribute(point, n):
     total = 0
     for _ in range(n):
@@ -36,7 +40,7 @@ def read_attribute(point, n):
 def read_module_attribute(n):
     total = 0.0
     for _ in range(n):
-        total += math.pi
+        total += helper.pi
     return total
 """
 
@@ -52,6 +56,8 @@ class UnownedSpecializationTests(util.OwnershipTest):
         # A module of its own, so that its dict is made (and owned) here
         # and no other test's thread has read it.
         self.module = types.ModuleType("unowned_specialization")
+        self.module.helper = types.ModuleType("helper")
+        self.module.helper.pi = 3.0
         exec(SOURCE, self.module.__dict__)
         self.point = self.module.Point()
         # Specialized here first: that gives the keys their versions.
@@ -60,65 +66,90 @@ class UnownedSpecializationTests(util.OwnershipTest):
     def read_all(self):
         m = self.module
         return (m.read_global(LOOPS), m.read_attribute(self.point, LOOPS),
-                m.read_module_attribute(LOOPS))
+                m.read_module_attribute(LOOPS), m.read_builtin(LOOPS))
 
-    def run_in_worker(self):
-        """Run read_all() in a new thread while this thread spins, owning
-        the module's dict and the point; return (its results, the counter
-        deltas of the window)."""
-        go = util.Flag()
-        done = util.Flag()
+    def run_worker(self, rounds, between):
+        """Run the three functions in one new thread, *rounds* times; before
+        each round after the first this thread calls between().  Return the
+        results of each round and the counter deltas of the windows in
+        which the worker ran while this thread spun, owning the module's
+        dict and the point."""
+        go = [util.Flag() for _ in range(rounds)]
+        done = [util.Flag() for _ in range(rounds)]
         release = util.Flag()
-        got = []
-
+        results = [None] * rounds
         m = self.module
 
         def worker(spin_until=util.spin_until, n=LOOPS, point=self.point,
                    read_global=m.read_global,
                    read_attribute=m.read_attribute,
-                   read_module_attribute=m.read_module_attribute):
+                   read_module_attribute=m.read_module_attribute,
+                   read_builtin=m.read_builtin):
             util.prepare_thread()
-            spin_until(go.is_set)
-            result = (read_global(n), read_attribute(point, n),
-                      read_module_attribute(n))
-            done.set()
-            # got belongs to the main thread: append after its window.
+            mine = []
+            for i in range(rounds):
+                spin_until(go[i].is_set)
+                mine.append((read_global(n), read_attribute(point, n),
+                             read_module_attribute(n), read_builtin(n)))
+                done[i].set()
+            # results belongs to the main thread: store after its windows.
             spin_until(release.is_set)
-            got.append(result)
+            results[:] = mine
 
         thread = util.start_thread(worker)
+        counts = []
         try:
-            counts = util.signal_and_spin(go, done)
+            for i in range(rounds):
+                if i:
+                    between()
+                counts.append(util.signal_and_spin(go[i], done[i]))
         finally:
             release.set()
             util.join_threads(thread)
-        return got[0], counts
+        return results, counts
 
     def test_specializing_asks_no_owner(self):
         me = threading.get_ident()
         self.assertOwner(self.module.__dict__, me)
         self.assertOwner(self.point, me)
-        result, counts = self.run_in_worker()
-        self.assertEqual(result, self.expected)
-        # LOAD_GLOBAL_MODULE, LOAD_GLOBAL_BUILTIN (range), LOAD_ATTR_MODULE
-        # and LOAD_ATTR_INSTANCE_VALUE.
-        self.assertCounted(counts, "unowned_specializations", 4)
+        results, [counts] = self.run_worker(1, None)
+        self.assertEqual(results, [self.expected])
+        # The loads in the loops (range is loaded once a call, too few
+        # times to specialize): LOAD_GLOBAL_MODULE (LIMIT, helper),
+        # LOAD_GLOBAL_BUILTIN (abs), LOAD_ATTR_MODULE (helper.pi) and
+        # LOAD_ATTR_INSTANCE_VALUE (point.x).
+        self.assertCounted(counts, "unowned_specializations", 5)
         self.assertEqual(counts["requests"], 0, counts)
         self.assertEqual(util.transfers(counts), 0, counts)
         self.assertOwner(self.module.__dict__, me)
         self.assertOwner(self.point, me)
 
     def test_specialized_loads_see_later_changes(self):
-        self.run_in_worker()
         namespace = self.module.__dict__
-        namespace["LIMIT"] = 2
-        # New keys give the keys a new version, or new keys altogether.
+        changes = iter([self.change_values, self.add_keys])
+        results, counts = self.run_worker(3, lambda: next(changes)())
+        self.assertEqual([r[:2] for r in results],
+                         [(LOOPS, LOOPS), (2 * LOOPS, 3 * LOOPS),
+                          (4 * LOOPS, 3 * LOOPS)])
+        for window in counts:
+            self.assertEqual(window["requests"], 0, window)
+        # The worker specialized again after the keys changed.
+        self.assertCounted(counts[2], "unowned_specializations")
+        self.assertOwner(namespace, threading.get_ident())
+
+    def change_values(self):
+        """Change a global and the attribute: the keys keep their version."""
+        self.module.LIMIT = 2
+        self.point.x = 3
+
+    def add_keys(self):
+        """Add globals: the keys get a new version, or new keys a new one,
+        which running the functions here gives them."""
+        namespace = self.module.__dict__
         for i in range(20):
             namespace[f"filler{i}"] = i
-        self.point.x = 3
-        result, counts = self.run_in_worker()
-        self.assertEqual(result[:2], (2 * LOOPS, 3 * LOOPS))
-        self.assertEqual(counts["requests"], 0, counts)
+        namespace["LIMIT"] = 4
+        self.read_all()
 
 
 if __name__ == "__main__":
