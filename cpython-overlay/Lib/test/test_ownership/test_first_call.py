@@ -14,8 +14,7 @@ from test.test_ownership import util
 
 class FirstCallTests(util.OwnershipTest):
 
-    @unittest.skipUnless(sys._xoptions.get("tlbc", "1") != "0",
-                         "every thread runs the same bytecode with tlbc=0")
+    @util.thread_local_bytecode()
     @threading_helper.reap_threads
     def test_first_call_leaves_the_code_object_with_its_owner(self):
         namespace = {}

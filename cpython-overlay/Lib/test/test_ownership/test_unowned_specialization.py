@@ -5,7 +5,6 @@ they stay with their owner.  The specialized instructions check the keys
 version (or the values) before they use what was cached, so they still see
 later changes."""
 
-import sys
 import threading
 import types
 import unittest
@@ -47,8 +46,7 @@ def read_module_attribute(n):
 LOOPS = 100
 
 
-@unittest.skipUnless(sys._xoptions.get("tlbc", "1") != "0",
-                     "every thread runs the same bytecode with tlbc=0")
+@util.thread_local_bytecode()
 class UnownedSpecializationTests(util.OwnershipTest):
 
     def setUp(self):
@@ -114,13 +112,13 @@ class UnownedSpecializationTests(util.OwnershipTest):
         self.assertOwner(self.point, me)
         results, [counts] = self.run_worker(1, None)
         self.assertEqual(results, [self.expected])
+        self.assertEqual(counts["requests"], 0, counts)
+        self.assertEqual(util.transfers(counts), 0, counts)
         # The loads in the loops (range is loaded once a call, too few
         # times to specialize): LOAD_GLOBAL_MODULE (LIMIT, helper),
         # LOAD_GLOBAL_BUILTIN (abs), LOAD_ATTR_MODULE (helper.pi) and
         # LOAD_ATTR_INSTANCE_VALUE (point.x).
         self.assertCounted(counts, "unowned_specializations", 5)
-        self.assertEqual(counts["requests"], 0, counts)
-        self.assertEqual(util.transfers(counts), 0, counts)
         self.assertOwner(self.module.__dict__, me)
         self.assertOwner(self.point, me)
 

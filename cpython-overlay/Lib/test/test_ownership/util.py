@@ -38,6 +38,7 @@ what they claim and the choreographies cannot be reordered:
 import collections
 import contextlib
 import functools
+import os
 import sys
 import threading
 import time
@@ -50,6 +51,15 @@ TIMEOUT = support.SHORT_TIMEOUT
 
 # PYTHON_OWNERSHIP / -X ownership of this process (see test_policies).
 POLICY = sys._ownership_policy()
+
+
+def thread_local_bytecode():
+    """Skip the decorated test unless each thread runs its own copy of the
+    bytecode (not with -X tlbc=0 or PYTHON_TLBC=0, where every thread runs,
+    and specializes, the same one)."""
+    setting = sys._xoptions.get("tlbc", os.environ.get("PYTHON_TLBC", "1"))
+    return unittest.skipIf(setting == "0",
+                           "every thread runs the same bytecode with tlbc=0")
 
 
 def transfer_policy(test):
