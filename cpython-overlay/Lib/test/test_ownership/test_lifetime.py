@@ -17,7 +17,8 @@ class LifetimeTests(util.OwnershipTest):
     def test_kwdefaults_replaced_while_requested(self):
         # A call reads its function's __kwdefaults__ without a reference
         # (as in ft) and its first lookup in the dict, owned by the writer,
-        # is a critical section that waits for it.  Meanwhile the writer
+        # waits for it: a critical section's request, or under "share" a
+        # read's share request.  Meanwhile the writer
         # stops the world, replaces the dict and drops the old one.  Before
         # the waiter held a reference of its own, the writer then granted
         # the freed dict: its id overwrote the dict free list's link and
@@ -44,7 +45,8 @@ class LifetimeTests(util.OwnershipTest):
                        for work in (writer, caller) * PAIRS]
             util.join_threads(*threads)
         counts = util.delta(before)
-        self.assertCounted(counts, "requests")
+        self.assertGreaterEqual(counts["requests"] + counts["share_requests"],
+                                1, counts)
         self.assertEqual(target(), str(ITERATIONS - 1))
 
 
