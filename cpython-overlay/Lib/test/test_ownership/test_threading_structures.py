@@ -3,14 +3,18 @@ ft's locking under "share" and "adaptive" (patch 0036,
 _thread._demote()): the dicts _active and _limbo, which each new thread
 writes as it starts and ends; a Condition's waiter deque, which each
 waiting thread appends to and the notifying thread removes from; a
-Semaphore, whose value each acquire and release writes.  Otherwise a new
-thread, a wait or a release asked the previous writer for them, a wait
+Semaphore, whose value each acquire and release writes.  So do the
+structures by which multiprocessing.pool passes results between threads
+(patch 0037): a pool's cache of jobs, an imap iterator, its deque of
+results and its dict of results out of order.  Otherwise a new thread, a
+wait, a release or a result asked the previous writer for them, a wait
 for a running owner."""
 
 import sys
 import threading
 import _thread
 import unittest
+from multiprocessing.pool import ThreadPool
 
 from test.support import script_helper
 from test.test_ownership import util
@@ -51,6 +55,16 @@ class ThreadingStructuresTests(util.OwnershipTest):
         counts = util.delta(before)
         # The semaphore and its condition's waiters.
         self.assertDemotedUnlessTransfer(counts, semaphore, demotions=2)
+
+    def test_pool_cache_and_imap_iterator_start_demoted(self):
+        if util.POLICY == "transfer":
+            self.skipTest("transfer demotes nothing")
+        with ThreadPool(1) as pool:
+            self.assertOwner(pool._cache, None)
+            results = pool.imap(abs, [])
+            for obj in (results, results._items, results._unsorted):
+                self.assertOwner(obj, None)
+            self.assertEqual(list(results), [])
 
     def test_demote_returns_its_argument(self):
         before = util.stats()
