@@ -18,11 +18,11 @@ class LifetimeTests(util.OwnershipTest):
         # A call reads its function's __kwdefaults__ without a reference
         # (as in ft) and its first lookup in the dict, owned by the writer,
         # waits for it: a critical section's request, or under "share" a
-        # read's share request.  Meanwhile the writer
-        # stops the world, replaces the dict and drops the old one.  Before
-        # the waiter held a reference of its own, the writer then granted
-        # the freed dict: its id overwrote the dict free list's link and
-        # the next dict allocated was the thread's own stack (a crash).
+        # read's share request.  Meanwhile the writer stops the world,
+        # replaces the dict and drops the old one.  Before the waiter held
+        # a reference of its own, the writer then granted the freed dict:
+        # its id overwrote the dict free list's link and the next dict
+        # allocated was the thread's own stack (a crash).
         def target(*, y=None):
             return y
 

@@ -10,10 +10,12 @@ results and its dict of results out of order.  Otherwise a new thread, a
 wait, a release or a result asked the previous writer for them, a wait
 for a running owner."""
 
+import collections
 import sys
 import threading
 import _thread
 import unittest
+import weakref
 from multiprocessing.pool import ThreadPool
 
 from test.support import script_helper
@@ -71,6 +73,26 @@ class ThreadingStructuresTests(util.OwnershipTest):
         lst = []
         self.assertIs(_thread._demote(lst), lst)
         self.assertDemotedUnlessTransfer(util.delta(before), lst)
+
+    def test_demote_leaves_types_it_cannot_traverse(self):
+        # demote() visits an object's referents while other threads run:
+        # a class, a generator, a weakref or a subclass of deque has
+        # referents that others may change without taking the object.
+        class Waiters(collections.deque):
+            pass
+
+        def gen():
+            yield
+
+        for obj in (type("C", (), {}), gen(), weakref.ref(Waiters),
+                    Waiters()):
+            with self.subTest(type=type(obj).__name__):
+                owner = sys._get_object_owner(obj)
+                before = util.stats()
+                self.assertIs(_thread._demote(obj), obj)
+                counts = util.delta(before)
+                self.assertEqual(counts["demotions"], 0, counts)
+                self.assertEqual(sys._get_object_owner(obj), owner)
 
     def test_demote_leaves_another_threads_object(self):
         made = []
