@@ -59,8 +59,13 @@ class PublishTests(util.OwnershipTest):
         got = {}
 
         def consumer(queue=queue, reach=reach, act=act,
-                     ownership_stats=sys._ownership_stats):
+                     ownership_stats=sys._ownership_stats,
+                     node_dict=vars(Node)):
             act(reach(chain()))
+            # Shares Node's type dict now: a type cache miss while counting
+            # (the cache is the interpreter's, and the main thread runs)
+            # would read it, a share of an object the put did not pass.
+            node_dict.get("child")
             item = queue.get()      # takes the queue; blocks until the put
             before = ownership_stats()
             result = act(reach(item))
