@@ -44,6 +44,17 @@ def requests_per_handoff(runs: list[dict[str, Any]]) -> float | None:
     return sum(s.get("requests", 0) for s in stats if s) / handoffs if handoffs else None
 
 
+def direction_medians(runs: list[dict[str, Any]]) -> dict[str, list[float]] | None:
+    """Each round's median ns of the handoffs to the main thread and to the worker (None for older runs)."""
+    if not all("to_main" in r for r in runs):
+        return None
+    return {d: [r[d]["median_ns"] for r in runs] for d in ("to_main", "to_worker")}
+
+
+def _span(values: list[float]) -> str:
+    return f"{min(values):,.0f}-{max(values):,.0f}"
+
+
 def steal_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
     lat = {v: pooled_latency(runs[v]) for v in order}
     per = {v: requests_per_handoff(runs[v]) for v in order}
@@ -57,13 +68,20 @@ def steal_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:
         "switch interval). Requests per handoff counts the steal requests the run posted (owner only): more than "
         "one means other objects (the turn counters) moved too.", "",
         table(["variant", "handoffs", "median ns", "p99 ns", "requests per handoff"], rows)]
+    directions = {v: d for v in order if (d := direction_medians(runs[v])) is not None}
+    if directions:
+        lines += ["", "By direction (one thread spins while the other passes; a gap between the two means the "
+                      "pooled median falls on one side or the other of it), each round's median ns, lowest-highest:",
+                  "", table(["variant", "to the main thread", "to the worker"],
+                            [[v, _span(d["to_main"]), _span(d["to_worker"])] for v, d in directions.items()])]
     medians = {v: median_ratio(pooled_samples(runs["ft"]), pooled_samples(runs[v])) for v in against_ft(order)}
     for v, ratio in medians.items():
         lines += ["", f"{v} / ft: median {ratio.cell()}, {ratio.words()}; p99 "
                       f"{lat[v]['p99_ns'] / lat['ft']['p99_ns']:.2f} (latency ratios, < 1 is faster; in brackets the "
                       "95 % distribution-free interval of the ratio of medians, over the pooled samples)."]
     return "\n".join(lines), {**{v: lat[v] for v in order}, "requests_per_handoff": per,
-                              "median_vs_ft": {v: r.to_json() for v, r in medians.items()}}
+                              "median_vs_ft": {v: r.to_json() for v, r in medians.items()},
+                              "round_medians_by_direction": directions}
 
 
 def take_table(runs: Runs, order: list[str]) -> tuple[str, dict[str, Any]]:

@@ -5,7 +5,8 @@ list (the first mutation steals it in owner: the other thread is spinning, i.e.
 running, so the steal goes through its eval breaker) and passes the turn by
 publishing (turns done, timestamp) in a list only it writes. The latency of a
 handoff is from the passer's timestamp to the end of the receiver's first
-mutation. Prints JSON: samples, median and p99 in ns, ownership counters.
+mutation. Prints JSON: samples, median and p99 in ns (also apart for the
+handoffs to the main thread and to the worker), ownership counters.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def player(first: bool, turns: int, deadline: int, box: list[int], mine: list[An
         mine[0] = (turn + 1, clock())
 
 
-def round_trips(handoffs: int, seconds: float) -> list[int]:
-    """Handoff latencies (ns) of up to `handoffs` handoffs within about `seconds`."""
+def round_trips(handoffs: int, seconds: float) -> list[tuple[bool, int]]:
+    """(received by the main thread?, latency ns) of up to `handoffs` handoffs within about `seconds`."""
     box: list[int] = []
     first_msgs: list[Any] = [(0, 0)]
     second_msgs: list[Any] = [(0, 0)]
@@ -56,9 +57,11 @@ def round_trips(handoffs: int, seconds: float) -> list[int]:
     worker.start()
     player(True, turns, deadline, box, first_msgs, second_msgs, first_samples)
     worker.join()
-    # In the order they happened; the first turn of the first player is not a handoff.
-    paired = [s for pair in zip(second_samples, first_samples[1:], strict=False) for s in pair]
-    return paired + second_samples[len(first_samples) - 1:]
+    # In the order they happened; the first turn of the first player (main) is not a handoff.
+    to_worker = [(False, s) for s in second_samples]
+    to_main = [(True, s) for s in first_samples[1:]]
+    paired = [s for pair in zip(to_worker, to_main, strict=False) for s in pair]
+    return paired + to_worker[len(to_main):]
 
 
 def main() -> None:
@@ -67,14 +70,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="stop early after this long (GIL builds)")
     parser.add_argument("--warmup", type=int, default=100, help="handoffs to leave out at the start")
     args = parser.parse_args()
-    samples, stats = with_ownership_stats(round_trips, args.handoffs + args.warmup, args.seconds)
-    kept = samples[args.warmup:args.warmup + args.handoffs]
-    if len(kept) < 2:
-        sys.exit(f"only {len(samples)} handoffs in {args.seconds} s; raise --seconds")
+    handoffs, stats = with_ownership_stats(round_trips, args.handoffs + args.warmup, args.seconds)
+    kept = handoffs[args.warmup:args.warmup + args.handoffs]
+    if len(kept) < 4:
+        sys.exit(f"only {len(handoffs)} handoffs in {args.seconds} s; raise --seconds")
+    samples = [ns for _, ns in kept]
     emit("steal_roundtrip", {
         "handoffs": args.handoffs, "seconds": args.seconds, "warmup": args.warmup,
-        "switch_interval_s": sys.getswitchinterval(), **latency_summary(kept),
-        "samples_ns": kept, "ownership_stats": stats,
+        "switch_interval_s": sys.getswitchinterval(), **latency_summary(samples),
+        "to_main": latency_summary([ns for to_main, ns in kept if to_main]),
+        "to_worker": latency_summary([ns for to_main, ns in kept if not to_main]),
+        "samples_ns": samples, "ownership_stats": stats,
     })
 
 
