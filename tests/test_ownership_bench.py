@@ -51,6 +51,9 @@ def test_steal_roundtrip_measures_every_handoff() -> None:
     samples = data["samples_ns"]
     assert data["n"] == len(samples) == 20 and all(s > 0 for s in samples)
     assert data["median_ns"] == statistics.median(samples) and max(samples) >= data["p99_ns"] >= data["median_ns"]
+    # The players alternate, so the kept handoffs split evenly between the two receivers.
+    assert data["to_main"]["n"] == data["to_worker"]["n"] == 10
+    assert all(min(samples) <= data[d]["median_ns"] <= max(samples) for d in ("to_main", "to_worker"))
     assert data["ownership_stats"] is None and data["gil"] is (getattr(sys, "_is_gil_enabled", lambda: True)())
 
 
@@ -218,6 +221,10 @@ def test_report_tables_come_from_the_raw_runs(ownership_results: Path) -> None:
         steal = [s for r in range(2) for s in read_json(raw_file(out, variant, "steal_roundtrip", r))["samples_ns"]]
         row = f"| {variant} | {len(steal):,} | {statistics.median(steal):,.0f} |"
         assert row in report
+        by_direction = [[read_json(raw_file(out, variant, "steal_roundtrip", r))[d]["median_ns"] for r in range(2)]
+                        for d in ("to_main", "to_worker")]
+        spans = " | ".join(f"{min(m):,.0f}-{max(m):,.0f}" for m in by_direction)
+        assert f"| {variant} | {spans} |" in report
         pooled = summary["steal_roundtrip"][variant]
         assert pooled["median_ns"] == statistics.median(steal)
         assert pooled["p99_ns"] == statistics.quantiles(steal, n=100, method="inclusive")[98]
